@@ -1,0 +1,2 @@
+/** FPN levels and their points (DW_SPEC §2). */
+package dev.dwjava.core.point;

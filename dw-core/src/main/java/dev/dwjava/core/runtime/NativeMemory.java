@@ -1,0 +1,18 @@
+package dev.dwjava.core.runtime;
+
+import org.bytedeco.javacpp.Pointer;
+
+/** Readings of native memory, for logs, benchmarks and leak tests. */
+public final class NativeMemory {
+    private NativeMemory() {}
+
+    /** Resident set size of this process in bytes (what the OS charges us, heap and libtorch included). */
+    public static long residentBytes() {
+        return Pointer.physicalBytes();
+    }
+
+    /** Number of live JavaCPP objects with a native deallocator (tensors, options, scalars...). */
+    public static long liveNativeObjects() {
+        return Pointer.totalCount();
+    }
+}

@@ -1,0 +1,2 @@
+/** Conveniences over the JavaCPP libtorch API shared by all modules. */
+package dev.dwjava.core.tensor;
