@@ -36,45 +36,74 @@ public final class CpuNms implements Nms {
     }
 
     /**
-     * Greedy NMS where only boxes of equal {@code cls} suppress each other.
+     * Greedy NMS where only boxes of equal {@code cls} suppress each other: one greedy pass per class over that class's
+     * boxes (so the work is Σ n_c², not n²), then the survivors merged by descending score.
      *
      * @return kept indices by descending score, ties by index
      */
     static int[] greedy(double[] b, double[] score, int[] cls, double thr) {
         int n = score.length;
-        Integer[] boxed = new Integer[n];
+        Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) {
-            boxed[i] = i;
+            order[i] = i;
         }
-        // Stable sort: equal scores keep their input order.
-        Arrays.sort(boxed, (p, q) -> Double.compare(score[q], score[p]));
-        double[] area = new double[n];
-        for (int i = 0; i < n; i++) {
-            area[i] = (b[4 * i + 2] - b[4 * i]) * (b[4 * i + 3] - b[4 * i + 1]);
+        // Stable sort: equal scores keep their input order. Then group by class, keeping that order inside a class.
+        Arrays.sort(order, (p, q) -> Double.compare(score[q], score[p]));
+        int[] rank = new int[n];
+        for (int r = 0; r < n; r++) {
+            rank[order[r]] = r;
         }
-        boolean[] suppressed = new boolean[n];
-        int[] keep = new int[n];
-        int kept = 0;
-        for (int oi = 0; oi < n; oi++) {
-            int i = boxed[oi];
-            if (suppressed[i]) {
+        Integer[] byClass = order.clone();
+        Arrays.sort(byClass, (p, q) -> cls[p] != cls[q] ? Integer.compare(cls[p], cls[q]) : Integer.compare(rank[p], rank[q]));
+        boolean[] keep = new boolean[n];
+        for (int start = 0; start < n; ) {
+            int end = start;
+            while (end < n && cls[byClass[end]] == cls[byClass[start]]) {
+                end++;
+            }
+            greedyOneClass(b, byClass, start, end, thr, keep);
+            start = end;
+        }
+        int[] kept = new int[n];
+        int count = 0;
+        for (int r = 0; r < n; r++) {
+            if (keep[order[r]]) {
+                kept[count++] = order[r];
+            }
+        }
+        return Arrays.copyOf(kept, count);
+    }
+
+    /** Greedy suppression over {@code idx[start, end)}, already sorted by descending score. */
+    private static void greedyOneClass(double[] b, Integer[] idx, int start, int end, double thr, boolean[] keep) {
+        int m = end - start;
+        double[] x1 = new double[m], y1 = new double[m], x2 = new double[m], y2 = new double[m], area = new double[m];
+        for (int k = 0; k < m; k++) {
+            int i = idx[start + k];
+            x1[k] = b[4 * i];
+            y1[k] = b[4 * i + 1];
+            x2[k] = b[4 * i + 2];
+            y2[k] = b[4 * i + 3];
+            area[k] = (x2[k] - x1[k]) * (y2[k] - y1[k]);
+        }
+        boolean[] suppressed = new boolean[m];
+        for (int k = 0; k < m; k++) {
+            if (suppressed[k]) {
                 continue;
             }
-            keep[kept++] = i;
-            for (int oj = oi + 1; oj < n; oj++) {
-                int j = boxed[oj];
-                if (suppressed[j] || cls[j] != cls[i]) {
+            keep[idx[start + k]] = true;
+            for (int l = k + 1; l < m; l++) {
+                if (suppressed[l]) {
                     continue;
                 }
-                double w = Math.max(0, Math.min(b[4 * i + 2], b[4 * j + 2]) - Math.max(b[4 * i], b[4 * j]));
-                double h = Math.max(0, Math.min(b[4 * i + 3], b[4 * j + 3]) - Math.max(b[4 * i + 1], b[4 * j + 1]));
+                double w = Math.max(0, Math.min(x2[k], x2[l]) - Math.max(x1[k], x1[l]));
+                double h = Math.max(0, Math.min(y2[k], y2[l]) - Math.max(y1[k], y1[l]));
                 double inter = w * h;
-                if (inter > thr * (area[i] + area[j] - inter)) {
-                    suppressed[j] = true;
+                if (inter > thr * (area[k] + area[l] - inter)) {
+                    suppressed[l] = true;
                 }
             }
         }
-        return Arrays.copyOf(keep, kept);
     }
 
     private static void check(Tensor boxes, Tensor scores) {

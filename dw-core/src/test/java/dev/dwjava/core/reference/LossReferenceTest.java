@@ -18,7 +18,7 @@ class LossReferenceTest {
     @BeforeAll
     static void load() {
         Torch.init();
-        example = ReferenceCase.read(TestFixtures.resource("dw_reference/loss_example.json"));
+        example = ReferenceCase.read(TestFixtures.resource(BundledCases.LOSS_EXAMPLE));
     }
 
     @Test

@@ -1,0 +1,52 @@
+package dev.dwjava.train.cli;
+
+import java.io.PrintWriter;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code dw} command. With no subcommand it runs {@link SelfCheckCommand} (until the embedded quick-start exists).
+ * Exit codes: 0 success, 1 a check failed, 2 bad usage or bad input.
+ */
+@Command(name = "dw", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
+        description = "Dual Weighting (DW) object detector on libtorch for the JVM.",
+        subcommands = {VersionCommand.class, ReferenceCommand.class, SelfCheckCommand.class,
+                CommandLine.HelpCommand.class})
+public final class DwCli implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit code (for tests and embedding). */
+    public static int execute(String... args) {
+        return commandLine().execute(args);
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new DwCli());
+        cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            // Bad input reaches the user as one clear line; anything else keeps its stack trace.
+            if (ex instanceof IllegalArgumentException) {
+                cmd.getErr().println("dw " + cmd.getCommandName() + ": " + ex.getMessage());
+                return 2;
+            }
+            throw ex;
+        });
+        return cl;
+    }
+
+    @Override
+    public void run() {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("dw: no subcommand given; running `dw selfcheck` (see `dw --help` for all commands).");
+        spec.commandLine().getErr().flush();
+        int code = new CommandLine(new SelfCheckCommand()).execute();
+        if (code != 0) {
+            throw new CommandLine.ExecutionException(spec.commandLine(), "selfcheck failed");
+        }
+    }
+}

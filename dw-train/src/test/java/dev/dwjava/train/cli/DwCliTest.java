@@ -1,0 +1,87 @@
+package dev.dwjava.train.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dwjava.core.TestFixtures;
+import dev.dwjava.core.reference.BundledCases;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The command line: exit codes, messages and the files it writes. */
+class DwCliTest {
+    private final StringWriter out = new StringWriter(), err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cl = DwCli.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return cl.execute(args);
+    }
+
+    @Test
+    void versionPrintsLibtorchAndThreads() {
+        assertEquals(0, run("version"));
+        assertTrue(out.toString().contains("libtorch  2.13.0-1.5.14 (linux-x86_64)"), out.toString());
+        assertTrue(out.toString().matches("(?s).*threads   \\d+ intra-op.*"), out.toString());
+    }
+
+    @Test
+    void unknownSubcommandOrFlagPrintsUsage() {
+        assertEquals(2, run("frobnicate"));
+        assertTrue(err.toString().contains("Unmatched argument at index 0: 'frobnicate'"), err.toString());
+        assertTrue(err.toString().contains("Usage: dw"), err.toString());
+        assertEquals(2, run("version", "--nope"));
+        assertTrue(err.toString().contains("Unknown option: '--nope'"), err.toString());
+    }
+
+    @Test
+    void referenceWritesTheExpectedLayoutAndPasses(@TempDir Path tmp) throws Exception {
+        Path caseFile = TestFixtures.resource(BundledCases.LOSS_EXAMPLE);
+        Path result = tmp.resolve("sub/out.json");
+        assertEquals(0, run("reference", "--case", caseFile.toString(), "--out", result.toString()));
+        assertTrue(out.toString().contains("-> OK"), out.toString());
+        JsonNode got = new ObjectMapper().readTree(Files.readString(result));
+        JsonNode expected = new ObjectMapper().readTree(Files.readString(caseFile)).get("expected");
+        expected.fieldNames().forEachRemaining(k -> assertTrue(got.has(k), "missing " + k));
+        assertEquals(5, got.get("grad_of_total").get("cls_scores").size());
+        assertEquals(expected.get("loss_total").asDouble(), got.get("loss_total").asDouble(), 1e-15);
+    }
+
+    @Test
+    void referenceFailsWithExitOneWhenBeyondTolerance() {
+        Path caseFile = TestFixtures.resource(BundledCases.LOSS_EXAMPLE);
+        assertEquals(1, run("reference", "--case", caseFile.toString(), "--dtype", "float32", "--tolerance", "1e-12"));
+        assertTrue(out.toString().contains("FAILED"), out.toString());
+    }
+
+    @Test
+    void badInputGetsOneClearLine(@TempDir Path tmp) throws Exception {
+        assertEquals(2, run("reference", "--case", tmp.resolve("missing.json").toString()));
+        assertTrue(err.toString().contains("dw reference: reference case not found: "), err.toString());
+        Path broken = tmp.resolve("broken.json");
+        Files.writeString(broken, "{\"inputs\": {\"cls_scores\": [1, 2,");
+        assertEquals(2, run("reference", "--case", broken.toString()));
+        assertTrue(err.toString().contains(broken + " is not valid JSON"), err.toString());
+        Path noKey = tmp.resolve("nokey.json");
+        Files.writeString(noKey, "{\"inputs\": {\"cls_scores\": []}}");
+        assertEquals(2, run("reference", "--case", noKey.toString()));
+        assertTrue(err.toString().contains("cannot tell the case kind"), err.toString());
+        assertEquals(2, run("reference", "--case", TestFixtures.resource(BundledCases.LOSS_EXAMPLE).toString(), "--dtype", "half"));
+        assertTrue(err.toString().contains("--dtype must be float32 or float64, found 'half'"), err.toString());
+    }
+
+    @Test
+    void selfcheckPassesOnTheBundledCase() {
+        assertEquals(0, run("selfcheck"));
+        assertTrue(out.toString().contains("selfcheck passed"), out.toString());
+    }
+}
