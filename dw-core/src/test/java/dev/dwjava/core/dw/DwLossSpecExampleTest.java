@@ -63,4 +63,11 @@ class DwLossSpecExampleTest {
             assertEquals(1.244476, r.clsNeg().item_double(), 1e-6);
         }
     }
+
+    @Test
+    void centerPriorSigmaIsTheFloat32ValueSquaredInFloat32() {
+        // dw_reference/README.md: σ² = 1.232100009918213 (float32 1.11 squared in float32).
+        assertEquals(2 * 1.232100009918213, DwConstants.TWO_SIGMA_SQUARED, 0.0);
+        assertEquals(-4.0 / 3.0, DwConstants.NEG_TRANSFORM_SLOPE, 0.0);
+    }
 }

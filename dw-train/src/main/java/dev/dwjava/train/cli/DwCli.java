@@ -2,6 +2,7 @@ package dev.dwjava.train.cli;
 
 import java.io.PrintWriter;
 
+import dev.dwjava.core.runtime.NativeLoadException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -30,7 +31,7 @@ public final class DwCli implements Runnable {
         CommandLine cl = new CommandLine(new DwCli());
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             // Bad input reaches the user as one clear line; anything else keeps its stack trace.
-            if (ex instanceof IllegalArgumentException) {
+            if (ex instanceof IllegalArgumentException || ex instanceof NativeLoadException) {
                 cmd.getErr().println("dw " + cmd.getCommandName() + ": " + ex.getMessage());
                 return 2;
             }

@@ -84,4 +84,16 @@ class DwCliTest {
         assertEquals(0, run("selfcheck"));
         assertTrue(out.toString().contains("selfcheck passed"), out.toString());
     }
+
+    @Test
+    void libtorchThatCannotLoadIsReportedWithTheReason() throws Exception {
+        // A separate JVM told to load natives of a platform the jars do not carry.
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dorg.bytedeco.javacpp.platform=linux-ppc64le", "-cp", cp, DwCli.class.getName(), "version")
+                .redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes());
+        assertEquals(2, p.waitFor(), text);
+        assertTrue(text.contains("dw version: libtorch could not be loaded for platform 'linux-ppc64le'"), text);
+    }
 }
