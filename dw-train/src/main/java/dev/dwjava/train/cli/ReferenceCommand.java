@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,9 +11,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dwjava.core.reference.CaseRunner;
 import dev.dwjava.core.reference.Comparison;
-import dev.dwjava.core.reference.LossCaseRunner;
 import dev.dwjava.core.reference.ReferenceCase;
 import dev.dwjava.core.runtime.Torch;
+import dev.dwjava.model.reference.ModelCaseRunners;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -29,9 +28,6 @@ import picocli.CommandLine.Option;
     "write what we computed in the layout of the case's 'expected' block, and compare.",
     "Exit code 1 when a difference exceeds the tolerance."})
 public final class ReferenceCommand implements Callable<Integer> {
-    /** Relative tolerance per precision: the reference README's bars (1e-9 in float64, fp32 rounding otherwise). */
-    static final double FLOAT64_TOLERANCE = 1e-9, FLOAT32_TOLERANCE = 1e-4;
-
     @Option(names = "--case", required = true, description = "Case file (JSON).")
     Path caseFile;
 
@@ -41,7 +37,7 @@ public final class ReferenceCommand implements Callable<Integer> {
     @Option(names = "--dtype", description = "Compute in float32 or float64 (default: the case's own dtype).")
     String dtype;
 
-    @Option(names = "--tolerance", description = "Largest allowed relative difference (default 1e-9 in float64, 1e-4 in float32).")
+    @Option(names = "--tolerance", description = "Largest allowed relative difference (default: 1e-9 in float64, 1e-4 in float32, 2e-7 for post-processing).")
     Double tolerance;
 
     @CommandLine.Spec
@@ -52,11 +48,7 @@ public final class ReferenceCommand implements Callable<Integer> {
         Torch.init();
         ReferenceCase c = ReferenceCase.read(caseFile);
         ScalarType type = dtype == null ? c.dtype() : parseDtype(dtype);
-        CaseRunner runner = runners().get(c.kind());
-        if (runner == null) {
-            throw new IllegalArgumentException(caseFile + " is a " + c.kind() + " case; only LOSS cases run so far"
-                    + " (refine and post-processing cases arrive with the dw-model issue)");
-        }
+        CaseRunner runner = ModelCaseRunners.all().get(c.kind());
         ObjectNode got = runner.run(c, type);
         if (out != null) {
             Path parent = out.toAbsolutePath().getParent();
@@ -71,16 +63,12 @@ public final class ReferenceCommand implements Callable<Integer> {
             o.println(caseFile + ": no 'expected' block; wrote our results" + (out == null ? "" : " to " + out));
             return 0;
         }
-        double tol = tolerance != null ? tolerance : type == ScalarType.Double ? FLOAT64_TOLERANCE : FLOAT32_TOLERANCE;
+        double tol = tolerance != null ? tolerance : runner.tolerance(type);
         Comparison cmp = Comparison.of(expected, got);
         boolean ok = cmp.within(tol);
         o.printf("%s (%s case, %s): %s -> %s (tolerance %.0e relative)%n", caseFile.getFileName(), c.kind(),
                 type == ScalarType.Double ? "float64" : "float32", cmp, ok ? "OK" : "FAILED", tol);
         return ok ? 0 : 1;
-    }
-
-    static Map<ReferenceCase.Kind, CaseRunner> runners() {
-        return Map.of(ReferenceCase.Kind.LOSS, new LossCaseRunner());
     }
 
     static ScalarType parseDtype(String s) {

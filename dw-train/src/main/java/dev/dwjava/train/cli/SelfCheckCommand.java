@@ -30,6 +30,7 @@ public final class SelfCheckCommand implements Callable<Integer> {
         }
         ReferenceCase c = BundledCases.load(BundledCases.LOSS_EXAMPLE);
         boolean ok = true;
+        LossCaseRunner runner = new LossCaseRunner();
         out.printf("%nDW loss on the original implementation's example (%s):%n", c.root().path("description").asText());
         out.printf("  %-8s %14s %14s %14s %14s   %s%n", "dtype", "loss_cls_pos", "loss_loc", "loss_cls_neg", "total", "vs original");
         out.printf("  %-8s %14.9f %14.9f %14.9f %14.9f%n", "original", c.expected().get("loss_cls_pos").asDouble(),
@@ -37,10 +38,10 @@ public final class SelfCheckCommand implements Callable<Integer> {
                 c.expected().get("loss_total").asDouble());
         for (ScalarType type : new ScalarType[] {ScalarType.Double, ScalarType.Float}) {
             long start = System.nanoTime();
-            ObjectNode got = new LossCaseRunner().run(c, type);
+            ObjectNode got = runner.run(c, type);
             double ms = (System.nanoTime() - start) / 1e6;
             Comparison cmp = Comparison.of(c.expected(), got);
-            double tol = type == ScalarType.Double ? ReferenceCommand.FLOAT64_TOLERANCE : ReferenceCommand.FLOAT32_TOLERANCE;
+            double tol = runner.tolerance(type);
             ok &= cmp.within(tol);
             out.printf("  %-8s %14.9f %14.9f %14.9f %14.9f   max rel diff %.2e (losses and gradients) %s, %.0f ms%n",
                     type == ScalarType.Double ? "float64" : "float32", got.get("loss_cls_pos").asDouble(),

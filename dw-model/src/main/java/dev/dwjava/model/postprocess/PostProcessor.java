@@ -1,0 +1,107 @@
+package dev.dwjava.model.postprocess;
+
+import static dev.dwjava.core.tensor.Tensors.s;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.dwjava.core.box.BoxOps;
+import dev.dwjava.core.box.DistanceCoder;
+import dev.dwjava.core.box.Nms;
+import dev.dwjava.core.point.FeatureLevel;
+import dev.dwjava.core.point.PointGrid;
+import dev.dwjava.core.tensor.Tensors;
+import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.T_TensorTensor_T;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Head outputs → detections (DW_SPEC §4), per image: for each level, the (point, class) pairs with joint score
+ * {@code σ(cls)·σ(obj) > scoreThr}, the best {@code nmsPre} of them by score, decoded and clipped to the unpadded
+ * resized image; levels concatenated, boxes divided by the resize factors, class-aware NMS, the first
+ * {@code maxPerImage} kept. Pairs, not points, are ranked, so one point can give several classes.
+ */
+public final class PostProcessor {
+    private final TestConfig config;
+    private final Nms nms;
+
+    public PostProcessor(TestConfig config, Nms nms) {
+        this.config = config;
+        this.nms = nms;
+    }
+
+    /** Counts along the way, for equivalence checks and logs. */
+    public record Trace(long[] aboveThresholdPerLevel, long[] keptPerLevel, long candidates, long afterNms,
+                        long degenerateCandidates) {}
+
+    /** The detections of one image plus its trace. */
+    public record Result(Detections detections, Trace trace) {}
+
+    /**
+     * @param cls     per level (C, H, W) class logits of this image
+     * @param dist    per level (4, H, W) final distances
+     * @param obj     per level (1, H, W) objectness logits
+     * @param strides per level stride
+     * @param meta    the image's sizes and resize factors
+     */
+    public Result process(List<Tensor> cls, List<Tensor> dist, List<Tensor> obj, int[] strides, ImageMeta meta) {
+        int levels = cls.size();
+        long numClasses = cls.get(0).size(0);
+        long[] above = new long[levels], kept = new long[levels];
+        TensorVector boxes = new TensorVector(), scores = new TensorVector(), labels = new TensorVector();
+        for (int l = 0; l < levels; l++) {
+            Tensor c = cls.get(l);
+            FeatureLevel level = new FeatureLevel((int) c.size(1), (int) c.size(2), strides[l]);
+            Tensor points = PointGrid.generate(List.of(level), c.scalar_type()).xy();               // (HW, 2)
+            Tensor clsProb = c.permute(1, 2, 0).reshape(-1, numClasses).sigmoid();                   // (HW, C)
+            Tensor objProb = obj.get(l).permute(1, 2, 0).reshape(-1).sigmoid();                      // (HW)
+            Tensor joint = clsProb.mul(objProb.unsqueeze(1)).reshape(-1);                            // (HW·C)
+            Tensor candidates = joint.gt(s(config.scoreThr())).nonzero().squeeze(1);                 // flat pair ids
+            above[l] = candidates.size(0);
+            // Stable descending sort: equal scores keep the pairs' row-major order.
+            T_TensorTensor_T sorted = joint.index_select(0, candidates).sort(new BoolOptional(true), 0, true);
+            long k = Math.min(config.nmsPre(), above[l]);
+            kept[l] = k;
+            Tensor top = candidates.index_select(0, sorted.get1().narrow(0, 0, k));
+            Tensor point = top.floor_divide(s(numClasses)), label = top.remainder(s(numClasses));
+            Tensor d = dist.get(l).permute(1, 2, 0).reshape(-1, 4).index_select(0, point);
+            Tensor decoded = DistanceCoder.decode(points.index_select(0, point), d);
+            boxes.push_back(BoxOps.clip(decoded, meta.height(), meta.width()));
+            // The original recomputes the product from the kept σ(cls) and σ(obj): the same float32 value.
+            scores.push_back(clsProb.reshape(-1).index_select(0, top).mul(objProb.index_select(0, point)));
+            labels.push_back(label);
+        }
+        Tensor allBoxes = torch.cat(boxes, 0), allScores = torch.cat(scores, 0), allLabels = torch.cat(labels, 0);
+        Tensor w = allBoxes.select(1, 2).sub(allBoxes.select(1, 0)), h = allBoxes.select(1, 3).sub(allBoxes.select(1, 1));
+        long degenerate = w.le(s(0.0)).logical_or(h.le(s(0.0))).sum().item_long();
+        Tensor factors = Tensors.of(new double[] {meta.scaleWidth(), meta.scaleHeight(), meta.scaleWidth(), meta.scaleHeight()},
+                org.bytedeco.pytorch.global.torch.ScalarType.Double, 4).to(allBoxes.scalar_type());
+        Tensor original = allBoxes.div(factors);
+        Tensor keep = nms.batchedNms(original, allScores, allLabels, config.iouThreshold());
+        long afterNms = keep.size(0);
+        keep = keep.narrow(0, 0, Math.min(afterNms, config.maxPerImage()));
+        Detections det = new Detections(original.index_select(0, keep), allScores.index_select(0, keep),
+                allLabels.index_select(0, keep));
+        return new Result(det, new Trace(above, kept, allScores.size(0), afterNms, degenerate));
+    }
+
+    /** Convenience: the detections of every image of a batch of per-level (B, ·, H, W) outputs. */
+    public List<Result> processBatch(List<Tensor> cls, List<Tensor> dist, List<Tensor> obj, int[] strides,
+                                     List<ImageMeta> metas) {
+        List<Result> out = new ArrayList<>();
+        for (int b = 0; b < metas.size(); b++) {
+            out.add(process(select(cls, b), select(dist, b), select(obj, b), strides, metas.get(b)));
+        }
+        return out;
+    }
+
+    private static List<Tensor> select(List<Tensor> levels, int b) {
+        List<Tensor> out = new ArrayList<>();
+        for (Tensor t : levels) {
+            out.add(t.select(0, b));
+        }
+        return out;
+    }
+}
