@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dwjava.core.TestFixtures;
 import dev.dwjava.core.runtime.Torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,7 +17,7 @@ class LossReferenceTest {
     @BeforeAll
     static void load() {
         Torch.init();
-        example = ReferenceCase.read(TestFixtures.resource(BundledCases.LOSS_EXAMPLE));
+        example = BundledCases.load(BundledCases.LOSS_EXAMPLE);
     }
 
     @Test

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.dwjava.core.TestFixtures;
+import dev.dwjava.core.SharedTestData;
 import dev.dwjava.core.reference.BundledCases;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +45,7 @@ class DwCliTest {
 
     @Test
     void referenceWritesTheExpectedLayoutAndPasses(@TempDir Path tmp) throws Exception {
-        Path caseFile = TestFixtures.resource(BundledCases.LOSS_EXAMPLE);
+        Path caseFile = BundledCases.load(BundledCases.LOSS_EXAMPLE).file();
         Path result = tmp.resolve("sub/out.json");
         assertEquals(0, run("reference", "--case", caseFile.toString(), "--out", result.toString()));
         assertTrue(out.toString().contains("-> OK"), out.toString());
@@ -57,8 +57,17 @@ class DwCliTest {
     }
 
     @Test
+    void referenceRunsRefineAndPostprocessCases() {
+        assertEquals(0, run("reference", "--case", SharedTestData.path("dw_reference/refine_example.json").toString()));
+        assertEquals(0, run("reference", "--case", SharedTestData.path("dw_reference/postprocess_example.json").toString()));
+        assertTrue(out.toString().contains("refine_example.json (REFINE case, float64)"), out.toString());
+        assertTrue(out.toString().contains("postprocess_example.json (POSTPROCESS case, float32)"), out.toString());
+        assertTrue(out.toString().contains("(tolerance 2e-07 relative)"), out.toString());
+    }
+
+    @Test
     void referenceFailsWithExitOneWhenBeyondTolerance() {
-        Path caseFile = TestFixtures.resource(BundledCases.LOSS_EXAMPLE);
+        Path caseFile = BundledCases.load(BundledCases.LOSS_EXAMPLE).file();
         assertEquals(1, run("reference", "--case", caseFile.toString(), "--dtype", "float32", "--tolerance", "1e-12"));
         assertTrue(out.toString().contains("FAILED"), out.toString());
     }
@@ -75,7 +84,7 @@ class DwCliTest {
         Files.writeString(noKey, "{\"inputs\": {\"cls_scores\": []}}");
         assertEquals(2, run("reference", "--case", noKey.toString()));
         assertTrue(err.toString().contains("cannot tell the case kind"), err.toString());
-        assertEquals(2, run("reference", "--case", TestFixtures.resource(BundledCases.LOSS_EXAMPLE).toString(), "--dtype", "half"));
+        assertEquals(2, run("reference", "--case", BundledCases.load(BundledCases.LOSS_EXAMPLE).file().toString(), "--dtype", "half"));
         assertTrue(err.toString().contains("--dtype must be float32 or float64, found 'half'"), err.toString());
     }
 
