@@ -1,0 +1,65 @@
+package dev.dwjava.model;
+
+import java.util.List;
+
+import dev.dwjava.model.backbone.ResNet;
+import dev.dwjava.model.head.DwHead;
+import dev.dwjava.model.head.LevelOutput;
+import dev.dwjava.model.neck.Fpn;
+import dev.dwjava.model.nn.Layer;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * FCOS-ResNet-FPN with the DW head (DW_SPEC §1). Parameter names equal the mmdetection model's
+ * ({@code backbone.*}, {@code neck.*}, {@code bbox_head.*}), so official checkpoints load by name.
+ *
+ * <p>The input is a normalised, zero-padded (B, 3, H, W) float batch with H and W multiples of 32.
+ */
+public final class DwDetector extends Layer {
+    private final ModelConfig config;
+    private final ResNet backbone;
+    private final Fpn neck;
+    private final DwHead head;
+
+    public DwDetector(ModelConfig config) {
+        this.config = config;
+        backbone = child("backbone", new ResNet(config.depth(), config.baseWidth(), config.frozenStages()));
+        int[] c = backbone.outChannels();
+        neck = child("neck", new Fpn(new int[] {c[1], c[2], c[3]}, config.fpnChannels()));
+        head = child("bbox_head", new DwHead(config.fpnChannels(), config.headChannels(), config.stackedConvs(),
+                config.gnGroups(), config.numClasses(), config.boxRefine(), ModelConfig.STRIDES));
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** @param images (B, 3, H, W), H and W multiples of 32; @return per level P3..P7 the head outputs */
+    public List<LevelOutput> forward(Tensor images) {
+        if (images.dim() != 4 || images.size(1) != 3) {
+            throw new IllegalArgumentException("images must have shape (B, 3, H, W), found "
+                    + java.util.Arrays.toString(images.shape()));
+        }
+        return head.forward(neck.forward(backbone.forward(images)));
+    }
+
+    /** Number of trainable parameters (elements). */
+    public long trainableParameterCount() {
+        long n = 0;
+        for (Tensor p : parameterList()) {
+            if (p.requires_grad()) {
+                n += p.numel();
+            }
+        }
+        return n;
+    }
+
+    /** Number of parameters (elements), frozen ones included. */
+    public long parameterCount() {
+        long n = 0;
+        for (Tensor p : parameterList()) {
+            n += p.numel();
+        }
+        return n;
+    }
+}

@@ -1,0 +1,39 @@
+package dev.dwjava.model.backbone;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.dwjava.model.nn.Conv2d;
+import dev.dwjava.model.nn.FrozenBatchNorm2d;
+import org.bytedeco.pytorch.Tensor;
+
+/** 1×1 → 3×3 (with the stride, "pytorch" style) → 1×1 ×4 (ResNet-50/101). */
+public final class Bottleneck extends ResidualBlock {
+    private final Conv2d conv1, conv2, conv3;
+    private final FrozenBatchNorm2d bn1, bn2, bn3;
+
+    Bottleneck(int in, int width, int stride, boolean downsample) {
+        super(in, width * 4, stride, downsample);
+        conv1 = child("conv1", new Conv2d(in, width, 1, 1, 0, false));
+        bn1 = child("bn1", new FrozenBatchNorm2d(width));
+        conv2 = child("conv2", new Conv2d(width, width, 3, stride, 1, false));
+        bn2 = child("bn2", new FrozenBatchNorm2d(width));
+        conv3 = child("conv3", new Conv2d(width, width * 4, 1, 1, 0, false));
+        bn3 = child("bn3", new FrozenBatchNorm2d(width * 4));
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        Tensor h = bn1.forward(conv1.forward(x)).relu();
+        h = bn2.forward(conv2.forward(h)).relu();
+        h = bn3.forward(conv3.forward(h));
+        return h.add(identity(x)).relu();
+    }
+
+    @Override
+    List<Conv2d> convs() {
+        List<Conv2d> all = new ArrayList<>(List.of(conv1, conv2, conv3));
+        all.addAll(downsampleConvs());
+        return all;
+    }
+}

@@ -1,0 +1,115 @@
+package dev.dwjava.model.backbone;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.dwjava.core.runtime.TensorScope;
+import dev.dwjava.model.nn.Conv2d;
+import dev.dwjava.model.nn.FrozenBatchNorm2d;
+import dev.dwjava.model.nn.Indexed;
+import dev.dwjava.model.nn.Init;
+import dev.dwjava.model.nn.Layer;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * ResNet-18/34/50/101, "pytorch" style (the stride sits on the 3×3 conv), torchvision's parameter names
+ * ({@code conv1, bn1, layer1.0.conv1, ..., layerN.0.downsample.{0,1}}), DW_SPEC §1.1. Batch norms always use their
+ * running statistics ({@code norm_eval}); the stem and the first {@code frozenStages} stages do not train.
+ * Returns C3, C4, C5 (strides 8, 16, 32).
+ */
+public final class ResNet extends Layer {
+    private final Conv2d conv1;
+    private final FrozenBatchNorm2d bn1;
+    private final List<Indexed<ResidualBlock>> stages = new ArrayList<>();
+    private final int[] outChannels = new int[4];
+
+    /**
+     * @param depth        18, 34, 50 or 101
+     * @param baseWidth    channels of the stem and of stage 1's 3×3 convs (64 for the standard networks)
+     * @param frozenStages 0 = nothing frozen, 1 = stem and layer1 frozen (DW), up to 4
+     */
+    public ResNet(int depth, int baseWidth, int frozenStages) {
+        int[] blocks = switch (depth) {
+            case 18 -> new int[] {2, 2, 2, 2};
+            case 34, 50 -> new int[] {3, 4, 6, 3};
+            case 101 -> new int[] {3, 4, 23, 3};
+            default -> throw new IllegalArgumentException("ResNet depth must be 18, 34, 50 or 101, found " + depth);
+        };
+        if (frozenStages < 0 || frozenStages > 4) {
+            throw new IllegalArgumentException("frozenStages must be in [0, 4], found " + frozenStages);
+        }
+        boolean bottleneck = depth >= 50;
+        int expansion = bottleneck ? 4 : 1;
+        conv1 = child("conv1", new Conv2d(3, baseWidth, 7, 2, 3, false));
+        bn1 = child("bn1", new FrozenBatchNorm2d(baseWidth));
+        int in = baseWidth;
+        for (int s = 0; s < 4; s++) {
+            int width = baseWidth << s;
+            Indexed<ResidualBlock> stage = child("layer" + (s + 1), new Indexed<>());
+            for (int b = 0; b < blocks[s]; b++) {
+                int stride = b == 0 && s > 0 ? 2 : 1;
+                boolean downsample = b == 0 && (stride != 1 || in != width * expansion);
+                stage.add(bottleneck ? new Bottleneck(in, width, stride, downsample) : new BasicBlock(in, width, stride, downsample));
+                in = width * expansion;
+            }
+            stages.add(stage);
+            outChannels[s] = in;
+        }
+        for (Conv2d conv : convs()) {
+            Init.kaimingNormalFanOut(conv);
+        }
+        freeze(frozenStages);
+    }
+
+    /** Channels of C2..C5. */
+    public int[] outChannels() {
+        return outChannels.clone();
+    }
+
+    /** @return C3, C4, C5 */
+    public List<Tensor> forward(Tensor x) {
+        List<Tensor> out = new ArrayList<>();
+        Tensor h = x;
+        try (TensorScope scope = TensorScope.open()) {
+            h = scope.handOut(torch.max_pool2d(bn1.forward(conv1.forward(h)).relu(), new long[] {3, 3}, new long[] {2, 2},
+                    new long[] {1, 1}, new long[] {1, 1}, false));
+        }
+        for (int s = 0; s < 4; s++) {
+            // One scope per stage: the block temporaries are released as soon as the stage output exists.
+            try (TensorScope scope = TensorScope.open()) {
+                for (ResidualBlock block : stages.get(s).items()) {
+                    h = block.forward(h);
+                }
+                h = scope.handOut(h);
+            }
+            if (s >= 1) {
+                out.add(h);
+            }
+        }
+        return out;
+    }
+
+    private void freeze(int frozenStages) {
+        if (frozenStages >= 1) {
+            conv1.weight.requires_grad_(false);
+            bn1.weight.requires_grad_(false);
+            bn1.bias.requires_grad_(false);
+        }
+        for (int s = 0; s < frozenStages; s++) {
+            for (Tensor p : stages.get(s).parameterList()) {
+                p.requires_grad_(false);
+            }
+        }
+    }
+
+    private List<Conv2d> convs() {
+        List<Conv2d> all = new ArrayList<>(List.of(conv1));
+        for (Indexed<ResidualBlock> stage : stages) {
+            for (ResidualBlock b : stage.items()) {
+                all.addAll(b.convs());
+            }
+        }
+        return all;
+    }
+}

@@ -1,0 +1,128 @@
+package dev.dwjava.model.head;
+
+import static dev.dwjava.core.tensor.Tensors.s;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.dwjava.model.nn.Conv2d;
+import dev.dwjava.model.nn.ConvModule;
+import dev.dwjava.model.nn.GroupNorm;
+import dev.dwjava.model.nn.Indexed;
+import dev.dwjava.model.nn.Init;
+import dev.dwjava.model.nn.Layer;
+import dev.dwjava.model.nn.Scale;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The DW head (DW_SPEC §1.3, §1.6), shared by all levels: a classification tower and a regression tower of
+ * conv3×3 + GroupNorm + ReLU; {@code conv_cls} on the first, {@code conv_reg}, {@code conv_centerness} (used as
+ * objectness) and, with refinement, {@code reg_offset} on the second; one learnable {@code scales.L} per level.
+ * Distances are {@code stride·ReLU(scale·conv_reg)}, then refined (§1.4).
+ */
+public final class DwHead extends Layer {
+    /** Prior probability of the classification bias, 0.02 (not FCOS's 0.01): bias −ln(49). */
+    public static final double CLS_PRIOR = 0.02;
+    /** Initial regression bias: distances start at 4 strides. */
+    public static final double REG_BIAS = 4.0;
+
+    private final Indexed<ConvModule> clsConvs, regConvs;
+    private final Conv2d convCls, convReg, convCenterness, regOffset;
+    private final Indexed<Scale> scales;
+    private final int[] strides;
+
+    /**
+     * @param inChannels   FPN channels
+     * @param featChannels tower channels (256)
+     * @param stackedConvs convs per tower (4)
+     * @param gnGroups     GroupNorm groups (32)
+     * @param numClasses   C
+     * @param refine       box refinement on
+     * @param strides      one stride per level
+     */
+    public DwHead(int inChannels, int featChannels, int stackedConvs, int gnGroups, int numClasses, boolean refine,
+                  int[] strides) {
+        this.strides = strides.clone();
+        clsConvs = child("cls_convs", tower(inChannels, featChannels, stackedConvs, gnGroups));
+        regConvs = child("reg_convs", tower(inChannels, featChannels, stackedConvs, gnGroups));
+        convCls = child("conv_cls", new Conv2d(featChannels, numClasses, 3, 1, 1, true));
+        convReg = child("conv_reg", new Conv2d(featChannels, 4, 3, 1, 1, true));
+        convCenterness = child("conv_centerness", new Conv2d(featChannels, 1, 3, 1, 1, true));
+        regOffset = refine ? child("reg_offset", new Conv2d(featChannels, 8, 3, 1, 1, true)) : null;
+        scales = child("scales", new Indexed<>());
+        for (int ignored : strides) {
+            scales.add(new Scale(1.0));
+        }
+        // Fixed, unused center-prior statistics of the original; kept so that its checkpoints load strictly.
+        Layer centerPrior = child("center_prior", new CenterPriorState(numClasses));
+        initWeights();
+    }
+
+    private static Indexed<ConvModule> tower(int in, int feat, int depth, int groups) {
+        Indexed<ConvModule> t = new Indexed<>();
+        for (int k = 0; k < depth; k++) {
+            t.add(new ConvModule(new Conv2d(k == 0 ? in : feat, feat, 3, 1, 1, true), new GroupNorm(groups, feat)));
+        }
+        return t;
+    }
+
+    private void initWeights() {
+        for (ConvModule m : clsConvs.items()) {
+            Init.normal(m.conv, 0.01, 0);
+        }
+        for (ConvModule m : regConvs.items()) {
+            Init.normal(m.conv, 0.01, 0);
+        }
+        Init.normal(convCls, 0.01, -Math.log((1 - CLS_PRIOR) / CLS_PRIOR));
+        Init.normal(convReg, 0.01, REG_BIAS);
+        Init.normal(convCenterness, 0.01, 0);
+        if (regOffset != null) {
+            Init.normal(regOffset, 0.01, 0);
+        }
+    }
+
+    /** Whether box refinement is on. */
+    public boolean refines() {
+        return regOffset != null;
+    }
+
+    /** @param features P3..P7 (B, inChannels, H_l, W_l) */
+    public List<LevelOutput> forward(List<Tensor> features) {
+        if (features.size() != strides.length) {
+            throw new IllegalArgumentException("head expects " + strides.length + " levels, found " + features.size());
+        }
+        List<LevelOutput> out = new ArrayList<>();
+        for (int l = 0; l < features.size(); l++) {
+            out.add(forwardLevel(features.get(l), l));
+        }
+        return out;
+    }
+
+    private LevelOutput forwardLevel(Tensor x, int level) {
+        int stride = strides[level];
+        Tensor cls = x, reg = x;
+        for (ConvModule m : clsConvs.items()) {
+            cls = m.forward(cls);
+        }
+        for (ConvModule m : regConvs.items()) {
+            reg = m.forward(reg);
+        }
+        Tensor clsLogits = convCls.forward(cls);
+        Tensor objLogits = convCenterness.forward(reg);
+        Tensor distances = scales.get(level).forward(convReg.forward(reg)).relu().mul(s((double) stride));
+        if (regOffset != null) {
+            distances = BoxRefinement.refine(distances, regOffset.forward(reg), stride);
+        }
+        return new LevelOutput(clsLogits, distances, objLogits, stride);
+    }
+
+    /** {@code center_prior.mean} (C, 2) zeros and {@code center_prior.sigma} (C, 2) 1.11, as in the checkpoints. */
+    static final class CenterPriorState extends Layer {
+        CenterPriorState(int numClasses) {
+            buffer("mean", torch.zeros(numClasses, 2));
+            buffer("sigma", torch.full(new long[] {numClasses, 2}, new Scalar(1.11f)));
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package dev.dwjava.model.nn;
+
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
+
+/** A 2-D convolution with parameters {@code weight} (out, in, k, k) and optional {@code bias} (out). */
+public final class Conv2d extends Layer {
+    public final Tensor weight;
+    public final Tensor bias;
+    public final int inChannels, outChannels, kernel, stride, padding;
+
+    public Conv2d(int inChannels, int outChannels, int kernel, int stride, int padding, boolean withBias) {
+        this.inChannels = inChannels;
+        this.outChannels = outChannels;
+        this.kernel = kernel;
+        this.stride = stride;
+        this.padding = padding;
+        this.weight = parameter("weight", torch.empty(outChannels, inChannels, kernel, kernel), true);
+        this.bias = withBias ? parameter("bias", torch.zeros(outChannels), true) : null;
+    }
+
+    public Tensor forward(Tensor x) {
+        return torch.conv2d(x, weight, bias == null ? new TensorOptional() : new TensorOptional(bias),
+                new long[] {stride, stride}, new long[] {padding, padding}, new long[] {1, 1}, 1);
+    }
+
+    /** fan_in = in·k², fan_out = out·k², as PyTorch's initializers count them. */
+    public long fanIn() {
+        return (long) inChannels * kernel * kernel;
+    }
+
+    public long fanOut() {
+        return (long) outChannels * kernel * kernel;
+    }
+}

@@ -1,0 +1,49 @@
+package dev.dwjava.model.nn;
+
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Base of our libtorch modules: registers parameters, buffers and children under the names PyTorch state dicts use,
+ * and keeps a Java handle to each that survives any {@code PointerScope} open while the model is built.
+ */
+public abstract class Layer extends Module {
+
+    /** Registers a parameter (a leaf that requires grad unless {@code trainable} is false). */
+    protected final Tensor parameter(String name, Tensor init, boolean trainable) {
+        return own(register_parameter(name, init, trainable));
+    }
+
+    /** Registers a buffer (state that is saved but not trained). */
+    protected final Tensor buffer(String name, Tensor init) {
+        return own(register_buffer(name, init));
+    }
+
+    /**
+     * register_* return a reference into the module's parameter table, which moves when the table grows; keep a
+     * tensor of our own (sharing the same storage) that no enclosing scope frees.
+     */
+    private static Tensor own(Tensor registered) {
+        Tensor t = new Tensor(registered);
+        t.retainReference();
+        return t;
+    }
+
+    /**
+     * This module's parameters (its children's included) as owning handles. Iterate this rather than
+     * {@code parameters().get()}, whose elements point into a temporary vector.
+     */
+    public final java.util.List<Tensor> parameterList() {
+        org.bytedeco.pytorch.StringTensorDict dict = named_parameters();
+        java.util.List<Tensor> out = new java.util.ArrayList<>();
+        for (long k = 0; k < dict.size(); k++) {
+            out.add(dict.get(k).value());
+        }
+        return out;
+    }
+
+    /** Registers a child module. */
+    protected final <M extends Module> M child(String name, M module) {
+        return register_module(name, module);
+    }
+}
