@@ -1,0 +1,117 @@
+package dev.dwjava.model.inference;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.imageio.ImageIO;
+
+import dev.dwjava.core.box.CpuNms;
+import dev.dwjava.core.runtime.TensorScope;
+import dev.dwjava.core.runtime.Torch;
+import dev.dwjava.core.tensor.Tensors;
+import dev.dwjava.model.DwDetector;
+import dev.dwjava.model.ModelConfig;
+import dev.dwjava.model.config.ConfigFiles;
+import dev.dwjava.model.head.LevelOutput;
+import dev.dwjava.model.postprocess.Detections;
+import dev.dwjava.model.postprocess.PostProcessor;
+import dev.dwjava.model.postprocess.TestConfig;
+import dev.dwjava.model.weights.LoadReport;
+import dev.dwjava.model.weights.WeightLoader;
+import org.bytedeco.pytorch.NoGradGuard;
+
+/**
+ * The public inference API: a DW detector built from a config and a weights file, detecting on image files or
+ * {@link BufferedImage}s.
+ *
+ * <pre>{@code
+ * Detector detector = Detector.load(Path.of("configs/dw_r50_fpn_1x_coco.yaml"), Path.of("dw_r50_fpn_1x_coco.pth"));
+ * for (Detection d : detector.detect(Path.of("street.jpg"))) {
+ *     System.out.printf("%s %.2f at (%.0f, %.0f, %.0f, %.0f)%n", d.className(), d.score(), d.x1(), d.y1(), d.x2(), d.y2());
+ * }
+ * }</pre>
+ * Thread safety: one detection at a time per instance.
+ */
+public final class Detector {
+    private final DwDetector model;
+    private final PostProcessor postProcessor;
+    private final Preprocessor preprocessor;
+    private final List<String> classNames;
+
+    public Detector(DwDetector model, TestConfig test, Preprocessor preprocessor, List<String> classNames) {
+        if (classNames.size() != model.config().numClasses()) {
+            throw new IllegalArgumentException("the config names " + classNames.size() + " classes but the model has "
+                    + model.config().numClasses());
+        }
+        this.model = model;
+        this.postProcessor = new PostProcessor(test, new CpuNms());
+        this.preprocessor = preprocessor;
+        this.classNames = List.copyOf(classNames);
+        model.eval();
+    }
+
+    /**
+     * Builds the model of {@code config} (sections {@code model}, {@code test}, {@code classes}) and loads
+     * {@code weights} strictly: an official mmdetection DW checkpoint, or one of ours.
+     */
+    public static Detector load(Path config, Path weights) throws IOException {
+        Torch.init();
+        ConfigFiles.Tree tree = ConfigFiles.load(config, List.of());
+        DwDetector model = new DwDetector(tree.section("model", ModelConfig.class));
+        LoadReport report = WeightLoader.loadModel(model, weights, true);
+        org.slf4j.LoggerFactory.getLogger(Detector.class).info("{}", report);
+        return new Detector(model, tree.section("test", TestConfig.class), Preprocessor.dwTest(), classNames(tree));
+    }
+
+    /** The config's {@code classes} list. */
+    public static List<String> classNames(ConfigFiles.Tree tree) {
+        String[] names = tree.section("classes", String[].class);
+        return List.of(names);
+    }
+
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    public DwDetector model() {
+        return model;
+    }
+
+    /** Detects on an image file (JPEG, PNG, ...). */
+    public List<Detection> detect(Path imageFile) throws IOException {
+        BufferedImage image = ImageIO.read(imageFile.toFile());
+        if (image == null) {
+            throw new IOException(imageFile + " is not an image ImageIO can decode");
+        }
+        return detect(image);
+    }
+
+    /** Detects on an in-memory image; returns detections by descending score. */
+    public List<Detection> detect(BufferedImage image) {
+        try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+            Preprocessor.Input in = preprocessor.apply(image);
+            List<LevelOutput> out = model.forward(in.tensor());
+            List<org.bytedeco.pytorch.Tensor> cls = new ArrayList<>(), dist = new ArrayList<>(), obj = new ArrayList<>();
+            int[] strides = new int[out.size()];
+            for (int l = 0; l < out.size(); l++) {
+                cls.add(out.get(l).clsLogits().select(0, 0));
+                dist.add(out.get(l).distances().select(0, 0));
+                obj.add(out.get(l).objLogits().select(0, 0));
+                strides[l] = out.get(l).stride();
+            }
+            Detections d = postProcessor.process(cls, dist, obj, strides, in.meta()).detections();
+            float[] boxes = Tensors.toFloats(d.boxes()), scores = Tensors.toFloats(d.scores());
+            long[] labels = Tensors.toLongs(d.labels());
+            List<Detection> result = new ArrayList<>();
+            for (int i = 0; i < scores.length; i++) {
+                int c = (int) labels[i];
+                result.add(new Detection(boxes[4 * i], boxes[4 * i + 1], boxes[4 * i + 2], boxes[4 * i + 3], scores[i], c,
+                        classNames.get(c)));
+            }
+            return result;
+        }
+    }
+}
