@@ -50,7 +50,6 @@ public final class Detector {
         this.postProcessor = new PostProcessor(test, new CpuNms());
         this.preprocessor = preprocessor;
         this.classNames = List.copyOf(classNames);
-        model.eval();
     }
 
     /**

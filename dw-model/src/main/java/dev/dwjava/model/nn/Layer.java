@@ -37,7 +37,7 @@ public abstract class Layer extends Module {
         org.bytedeco.pytorch.StringTensorDict dict = named_parameters();
         java.util.List<Tensor> out = new java.util.ArrayList<>();
         for (long k = 0; k < dict.size(); k++) {
-            out.add(dict.get(k).value());
+            out.add(new Tensor(dict.get(k).value()));
         }
         return out;
     }

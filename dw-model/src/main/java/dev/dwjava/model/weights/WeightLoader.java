@@ -22,7 +22,10 @@ import org.bytedeco.pytorch.Tensor;
 public final class WeightLoader {
     private WeightLoader() {}
 
-    /** The module's parameters and buffers by their state-dict names. */
+    /**
+     * The module's parameters and buffers by their state-dict names. The handles belong to the caller's scope; keep
+     * them beyond it with {@code retainReference()}.
+     */
     public static Map<String, Tensor> stateOf(Module module) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         put(out, module.named_parameters());
@@ -32,7 +35,8 @@ public final class WeightLoader {
 
     private static void put(Map<String, Tensor> out, StringTensorDict dict) {
         for (long k = 0; k < dict.size(); k++) {
-            out.put(dict.get(k).key().getString(), dict.get(k).value());
+            // value() points into the temporary dict: take a tensor of our own (same storage).
+            out.put(dict.get(k).key().getString(), new Tensor(dict.get(k).value()));
         }
     }
 

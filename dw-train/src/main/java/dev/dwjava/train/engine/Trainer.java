@@ -1,0 +1,201 @@
+package dev.dwjava.train.engine;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+import dev.dwjava.core.dw.DwLoss;
+import dev.dwjava.core.dw.DwLossResult;
+import dev.dwjava.core.dw.ImagePredictions;
+import dev.dwjava.core.point.Levels;
+import dev.dwjava.core.point.PointGrid;
+import dev.dwjava.core.runtime.TensorScope;
+import dev.dwjava.model.DwDetector;
+import dev.dwjava.model.head.LevelOutput;
+import dev.dwjava.train.solver.LrSchedule;
+import dev.dwjava.train.solver.Sgd;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Runs the training step (forward → DW loss → backward → SGD) over epochs of batches; everything else is a
+ * {@link TrainHook}. Each step runs in its own native-memory scope, so memory stays flat over a long run.
+ */
+public final class Trainer {
+    /** Supplies the batches of one epoch (the sampler's order for that epoch). */
+    @FunctionalInterface
+    public interface EpochData {
+        Iterator<TrainBatch> epoch(int epoch);
+    }
+
+    private final DwDetector model;
+    private final DwLoss loss;
+    private final Sgd sgd;
+    private final LrSchedule schedule;
+    private final double gradClip;
+    private final List<TrainHook> hooks = new ArrayList<>();
+    private long iter;
+    private int nextEpoch;
+    private final int epochs;
+    private final long itersPerEpoch;
+
+    /**
+     * @param startEpoch    first epoch to run (after a resume: the checkpoint's epoch + 1)
+     * @param startIter     global iteration counter at that point
+     * @param itersPerEpoch batches per epoch (for ETA and logs)
+     */
+    public Trainer(DwDetector model, DwLoss loss, Sgd sgd, LrSchedule schedule, double gradClip, int epochs,
+                   long itersPerEpoch, int startEpoch, long startIter) {
+        this.model = model;
+        this.loss = loss;
+        this.sgd = sgd;
+        this.schedule = schedule;
+        this.gradClip = gradClip;
+        this.epochs = epochs;
+        this.itersPerEpoch = itersPerEpoch;
+        this.nextEpoch = startEpoch;
+        this.iter = startIter;
+    }
+
+    public Trainer addHook(TrainHook hook) {
+        hooks.add(hook);
+        return this;
+    }
+
+    public DwDetector model() {
+        return model;
+    }
+
+    public Sgd optimizer() {
+        return sgd;
+    }
+
+    /** Global iterations done so far. */
+    public long iteration() {
+        return iter;
+    }
+
+    public int epochs() {
+        return epochs;
+    }
+
+    public long itersPerEpoch() {
+        return itersPerEpoch;
+    }
+
+    /** Trains the remaining epochs. */
+    public void train(EpochData data) {
+        Throwable failure = null;
+        try {
+            hooks.forEach(h -> h.beforeTrain(this));
+            for (int epoch = nextEpoch; epoch < epochs; epoch++) {
+                int e = epoch;
+                hooks.forEach(h -> h.beforeEpoch(this, e));
+                Iterator<TrainBatch> it = data.epoch(epoch);
+                while (true) {
+                    long w0 = System.nanoTime();
+                    if (!it.hasNext()) {
+                        break;
+                    }
+                    TrainBatch batch = it.next();
+                    double dataMs = ms(System.nanoTime() - w0);
+                    StepResult r = step(batch, epoch, dataMs);
+                    hooks.forEach(h -> h.afterStep(this, r));
+                }
+                nextEpoch = epoch + 1;
+                hooks.forEach(h -> h.afterEpoch(this, e));
+            }
+        } catch (RuntimeException | Error ex) {
+            failure = ex;
+            throw ex;
+        } finally {
+            Throwable f = failure;
+            hooks.forEach(h -> h.afterTrain(this, f));
+        }
+    }
+
+    /** One optimisation step on {@code batch}. */
+    public StepResult step(TrainBatch batch, int epoch, double dataMs) {
+        double lr = schedule.lr(iter, epoch);
+        try (TensorScope scope = TensorScope.open()) {
+            long t0 = System.nanoTime();
+            List<LevelOutput> out = model.forward(batch.images());
+            checkFinite(out, epoch);
+            long t1 = System.nanoTime();
+            DwLossResult l = loss.compute(points(out), predictions(out), batch.targets());
+            Tensor total = l.total();
+            double clsPos = l.clsPos().item_double(), loc = l.loc().item_double(), clsNeg = l.clsNeg().item_double();
+            long t2 = System.nanoTime();
+            checkFinite(clsPos, "loss_cls_pos", epoch);
+            checkFinite(loc, "loss_loc", epoch);
+            checkFinite(clsNeg, "loss_cls_neg", epoch);
+            sgd.zeroGrad();
+            total.backward();
+            long t3 = System.nanoTime();
+            double norm = sgd.clipGradNorm(gradClip);
+            if (!Double.isFinite(norm)) {
+                throw new TrainingDivergedException("gradient norm is " + norm + " at iteration " + iter + " (epoch "
+                        + (epoch + 1) + "); the last good checkpoint is kept");
+            }
+            sgd.step(lr);
+            long t4 = System.nanoTime();
+            StepResult r = new StepResult(epoch, iter, lr, clsPos, loc, clsNeg, norm, ms(t1 - t0), ms(t2 - t1),
+                    ms(t3 - t2), ms(t4 - t3), dataMs);
+            iter++;
+            return r;
+        }
+    }
+
+    /** NaN/Inf in the head outputs would make the loss throw inside BCE; name the output instead. */
+    private void checkFinite(List<LevelOutput> out, int epoch) {
+        for (int l = 0; l < out.size(); l++) {
+            LevelOutput o = out.get(l);
+            String[] names = {"class logits", "distances", "objectness logits"};
+            Tensor[] ts = {o.clsLogits(), o.distances(), o.objLogits()};
+            for (int k = 0; k < 3; k++) {
+                if (!Double.isFinite(ts[k].detach().sum().item_double())) {
+                    throw new TrainingDivergedException("head " + names[k] + " of level P" + (l + 3) + " are not finite at"
+                            + " iteration " + iter + " (epoch " + (epoch + 1) + "); training stopped, the last good"
+                            + " checkpoint is kept. Check the input batch, lower the learning rate or set solver.grad_clip.");
+                }
+            }
+        }
+    }
+
+    private void checkFinite(double v, String term, int epoch) {
+        if (!Double.isFinite(v)) {
+            throw new TrainingDivergedException(term + " is " + v + " at iteration " + iter + " (epoch " + (epoch + 1)
+                    + "); training stopped, the last good checkpoint is kept. Lower the learning rate or set solver.grad_clip.");
+        }
+    }
+
+    static PointGrid points(List<LevelOutput> out) {
+        List<dev.dwjava.core.point.FeatureLevel> levels = new ArrayList<>();
+        for (LevelOutput o : out) {
+            levels.add(new dev.dwjava.core.point.FeatureLevel((int) o.clsLogits().size(2), (int) o.clsLogits().size(3), o.stride()));
+        }
+        return PointGrid.generate(levels, o0(out).clsLogits().scalar_type());
+    }
+
+    static List<ImagePredictions> predictions(List<LevelOutput> out) {
+        List<Tensor> cls = new ArrayList<>(), dist = new ArrayList<>(), obj = new ArrayList<>();
+        for (LevelOutput o : out) {
+            cls.add(o.clsLogits());
+            dist.add(o.distances());
+            obj.add(o.objLogits());
+        }
+        List<Tensor> c = Levels.toImages(cls), d = Levels.toImages(dist), ob = Levels.toImages(obj);
+        List<ImagePredictions> preds = new ArrayList<>();
+        for (int b = 0; b < c.size(); b++) {
+            preds.add(new ImagePredictions(c.get(b), d.get(b), ob.get(b).reshape(-1)));
+        }
+        return preds;
+    }
+
+    private static LevelOutput o0(List<LevelOutput> out) {
+        return out.get(0);
+    }
+
+    private static double ms(long nanos) {
+        return nanos / 1e6;
+    }
+}

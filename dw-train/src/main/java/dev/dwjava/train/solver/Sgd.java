@@ -1,0 +1,136 @@
+package dev.dwjava.train.solver;
+
+import static dev.dwjava.core.tensor.Tensors.s;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.dwjava.core.runtime.TensorScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * SGD with momentum and coupled L2 weight decay, PyTorch's semantics (dampening 0, no Nesterov):
+ * {@code d = g + wd·p; buf = m·buf + d} (first step {@code buf = d}); {@code p −= lr·buf}.
+ * Written in Java over libtorch tensors so that the momentum buffers are plain named tensors that checkpoints save.
+ */
+public final class Sgd {
+    /** A trainable tensor with its name and weight decay. */
+    public record Param(String name, Tensor tensor, double weightDecay) {}
+
+    private final List<Param> params;
+    private final double momentum;
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+
+    public Sgd(List<Param> params, double momentum) {
+        this.params = List.copyOf(params);
+        this.momentum = momentum;
+    }
+
+    /**
+     * Groups a model's trainable parameters: norm layers' weight and bias (BatchNorm {@code bn*} /
+     * {@code downsample.1}, GroupNorm {@code gn}) get {@code normDecay}, everything else (conv weights, conv biases,
+     * Scale scalars) {@code weightDecay} (mmcv's {@code norm_decay_mult=0}).
+     */
+    public static List<Param> groups(Map<String, Tensor> named, double weightDecay, double normDecay) {
+        List<Param> out = new ArrayList<>();
+        for (Map.Entry<String, Tensor> e : named.entrySet()) {
+            if (!e.getValue().requires_grad()) {
+                continue;
+            }
+            Tensor t = e.getValue();
+            t.retainReference();                  // the optimizer outlives any scope the map was made in
+            out.add(new Param(e.getKey(), t, isNorm(e.getKey()) ? normDecay : weightDecay));
+        }
+        return out;
+    }
+
+    static boolean isNorm(String name) {
+        String owner = name.substring(0, Math.max(0, name.lastIndexOf('.')));
+        String last = owner.substring(owner.lastIndexOf('.') + 1);
+        return last.startsWith("bn") || last.equals("gn") || owner.endsWith("downsample.1");
+    }
+
+    public List<Param> params() {
+        return params;
+    }
+
+    /** One update with learning rate {@code lr}; parameters without a gradient are skipped. */
+    public void step(double lr) {
+        try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+            for (Param p : params) {
+                Tensor grad = p.tensor().grad();
+                if (grad == null || !grad.defined()) {
+                    continue;
+                }
+                Tensor d = p.weightDecay() == 0 ? grad : grad.add(p.tensor(), s(p.weightDecay()));
+                Tensor buf = buffers.get(p.name());
+                if (buf == null) {
+                    buf = d.clone();
+                    buf.retainReference();
+                    buffers.put(p.name(), buf);
+                } else {
+                    buf.mul_(s(momentum)).add_(d);
+                }
+                p.tensor().sub_(buf, s(lr));
+            }
+        }
+    }
+
+    /** Clears the gradients before the next backward. */
+    public void zeroGrad() {
+        try (NoGradGuard g = new NoGradGuard()) {
+            for (Param p : params) {
+                Tensor grad = p.tensor().grad();
+                if (grad != null && grad.defined()) {
+                    grad.zero_();
+                }
+            }
+        }
+    }
+
+    /** Global L2 norm of all gradients; scales them down to {@code maxNorm} when above it. @return the norm */
+    public double clipGradNorm(double maxNorm) {
+        try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+            double sq = 0;
+            for (Param p : params) {
+                Tensor grad = p.tensor().grad();
+                if (grad != null && grad.defined()) {
+                    sq += grad.pow(s(2.0)).sum().item_double();
+                }
+            }
+            double norm = Math.sqrt(sq);
+            if (maxNorm > 0 && norm > maxNorm) {
+                double f = maxNorm / (norm + 1e-6);
+                for (Param p : params) {
+                    Tensor grad = p.tensor().grad();
+                    if (grad != null && grad.defined()) {
+                        grad.mul_(s(f));
+                    }
+                }
+            }
+            return norm;
+        }
+    }
+
+    /** The momentum buffers by parameter name (for checkpoints). */
+    public Map<String, Tensor> state() {
+        return java.util.Collections.unmodifiableMap(buffers);
+    }
+
+    /** Restores momentum buffers saved by {@link #state()}. */
+    public void loadState(Map<String, Tensor> state) {
+        try (NoGradGuard g = new NoGradGuard()) {
+            for (Param p : params) {
+                Tensor saved = state.get(p.name());
+                if (saved != null) {
+                    Tensor buf = saved.to(p.tensor().scalar_type()).clone();
+                    buf.retainReference();
+                    buffers.put(p.name(), buf);
+                }
+            }
+        }
+    }
+}
