@@ -14,8 +14,18 @@ public final class Fixtures {
             throw new IllegalStateException("missing fixture " + name + " (regenerate with dw-model/src/test/python/make_fixtures.py)");
         }
         try {
-            return Path.of(url.toURI());
-        } catch (URISyntaxException e) {
+            if (!"jar".equals(url.getProtocol())) {
+                return Path.of(url.toURI());
+            }
+            // Inside the test-jar (another module's tests): copy out to a temporary file.
+            String ext = name.contains(".") ? name.substring(name.lastIndexOf('.')) : "";
+            Path tmp = java.nio.file.Files.createTempFile("fixture", ext);
+            tmp.toFile().deleteOnExit();
+            try (java.io.InputStream in = url.openStream()) {
+                java.nio.file.Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            return tmp;
+        } catch (URISyntaxException | java.io.IOException e) {
             throw new IllegalStateException(e);
         }
     }

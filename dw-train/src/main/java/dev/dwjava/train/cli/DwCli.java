@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "dw", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "Dual Weighting (DW) object detector on libtorch for the JVM.",
-        subcommands = {VersionCommand.class, ReferenceCommand.class, SelfCheckCommand.class,
+        subcommands = {VersionCommand.class, ReferenceCommand.class, SelfCheckCommand.class, PrintConfigCommand.class,
+                ForwardCommand.class, DetectCommand.class,
                 CommandLine.HelpCommand.class})
 public final class DwCli implements Runnable {
     @CommandLine.Spec
@@ -29,6 +30,14 @@ public final class DwCli implements Runnable {
 
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new DwCli());
+        cl.setParameterExceptionHandler((ex, args) -> {
+            // Bad usage: the problem, picocli's suggestion if any, then the usage of the command concerned.
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println(ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, cmd.getErr());
+            cmd.usage(cmd.getErr());
+            return 2;
+        });
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             // Bad input reaches the user as one clear line; anything else keeps its stack trace.
             if (ex instanceof IllegalArgumentException || ex instanceof NativeLoadException) {

@@ -105,4 +105,44 @@ class DwCliTest {
         assertEquals(2, p.waitFor(), text);
         assertTrue(text.contains("dw version: libtorch could not be loaded for platform 'linux-ppc64le'"), text);
     }
+
+    @Test
+    void forwardWritesEveryLevelAndMatchesThePyTorchOutputs(@TempDir Path tmp) throws Exception {
+        dev.dwjava.core.runtime.Torch.init();
+        java.util.Map<String, org.bytedeco.pytorch.Tensor> io = dev.dwjava.model.weights.TorchFile.loadStateDict(
+                dev.dwjava.model.Fixtures.path("tiny_dw_r50_io.pth"));
+        Path input = tmp.resolve("x.npy");
+        dev.dwjava.model.io.Npy.write(input, io.get("input"));
+        Path config = Path.of(getClass().getClassLoader().getResource("configs/tiny_full.yaml").toURI());
+        assertEquals(0, run("forward", "--config", config.toString(), "--weights",
+                dev.dwjava.model.Fixtures.path("tiny_dw_r50_mmdet.pth").toString(), "--input", input.toString(),
+                "--out", tmp.resolve("out").toString()));
+        for (int l = 0; l < 5; l++) {
+            org.bytedeco.pytorch.Tensor reg = dev.dwjava.model.io.Npy.read(tmp.resolve("out/reg_" + l + ".npy"));
+            assertTrue(reg.sub(io.get("reg_" + l)).abs().max().item_double() < 1e-3, "reg_" + l);
+            assertTrue(Files.isRegularFile(tmp.resolve("out/cls_" + l + ".npy")));
+            assertTrue(Files.isRegularFile(tmp.resolve("out/obj_" + l + ".npy")));
+        }
+    }
+
+    @Test
+    void detectDrawsAPicture(@TempDir Path tmp) throws Exception {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(96, 64, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        Path image = tmp.resolve("in.png");
+        javax.imageio.ImageIO.write(img, "png", image.toFile());
+        Path config = Path.of(getClass().getClassLoader().getResource("configs/tiny_full.yaml").toURI());
+        assertEquals(0, run("detect", "--config", config.toString(), "--weights",
+                dev.dwjava.model.Fixtures.path("tiny_dw_r50_mmdet.pth").toString(), "--image", image.toString(),
+                "--out", tmp.resolve("out.png").toString(), "--score-thr", "0.0"));
+        assertTrue(out.toString().contains("drawn to"), out.toString());
+        assertEquals(96, javax.imageio.ImageIO.read(tmp.resolve("out.png").toFile()).getWidth());
+    }
+
+    @Test
+    void printConfigShowsTheMergedValues() throws Exception {
+        Path config = Path.of(getClass().getClassLoader().getResource("configs/tiny_full.yaml").toURI());
+        assertEquals(0, run("print-config", config.toString(), "--cfg-options", "solver.lr=0.02"));
+        assertTrue(out.toString().contains("lr: 0.02"), out.toString());
+        assertTrue(out.toString().contains("base_width: 4"), out.toString());
+    }
 }

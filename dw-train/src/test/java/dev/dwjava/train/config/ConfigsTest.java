@@ -1,0 +1,61 @@
+package dev.dwjava.train.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+/** Every config of the results table loads with the settings of DW_SPEC §5–6. */
+class ConfigsTest {
+    private static final Path CONFIGS = Path.of(System.getProperty("maven.multiModuleProjectDirectory", ".."), "configs");
+
+    private static DwConfig load(String name) {
+        Path p = CONFIGS.resolve(name + ".yaml");
+        if (!p.toFile().isFile()) {
+            p = Path.of("..", "configs", name + ".yaml");
+        }
+        return DwConfig.load(p, List.of()).config();
+    }
+
+    @Test
+    void resultsTableRows() {
+        DwConfig base = load("dw_r50_fpn_1x_coco");
+        assertEquals(50, base.model().depth());
+        assertTrue(base.model().boxRefine());
+        assertEquals(List.of(8, 11), base.solver().steps());
+        assertEquals(12, base.solver().epochs());
+        assertEquals(0.01, base.solver().scaledLr(16));
+        assertEquals(List.of(800, 800), base.data().trainScale().shortEdge());
+        assertEquals(80, base.classes().size());
+        assertEquals("person", base.classes().get(0));
+        assertEquals("toothbrush", base.classes().get(79));
+
+        DwConfig worefine = load("dw_r50_fpn_worefine_1x_coco");
+        assertEquals(false, worefine.model().boxRefine());
+
+        DwConfig ms = load("dw_r50_fpn_mstrain_2x_coco");
+        assertEquals(List.of(480, 960), ms.data().trainScale().shortEdge());
+        assertEquals(List.of(800, 800), ms.data().testScale().shortEdge());
+        assertEquals(List.of(16, 22), ms.solver().steps());
+        assertEquals(24, ms.solver().epochs());
+
+        DwConfig r101 = load("dw_r101_fpn_worefine_mstrain_2x_coco");
+        assertEquals(101, r101.model().depth());
+        assertEquals(false, r101.model().boxRefine());
+        assertEquals("torchvision://resnet101", r101.runtime().pretrained());
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> load("dw_r50_fpn_dconv_c3-c5_mstrain_2x_coco"));
+        assertTrue(e.getMessage().contains("DCNv2 is not available yet"), e.getMessage());
+    }
+
+    @Test
+    void unknownKeysNameTheFile() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DwConfig.load(
+                CONFIGS.resolve("dw_r50_fpn_1x_coco.yaml"), List.of("solver.learning_rate=0.1")));
+        assertTrue(e.getMessage().contains("dw_r50_fpn_1x_coco.yaml: unknown key 'solver.learning_rate'"), e.getMessage());
+    }
+}
