@@ -145,4 +145,18 @@ class DwCliTest {
         assertTrue(out.toString().contains("lr: 0.02"), out.toString());
         assertTrue(out.toString().contains("base_width: 4"), out.toString());
     }
+
+    @Test
+    void benchPrintsTimingsAsJson() throws Exception {
+        Path config = Path.of(getClass().getClassLoader().getResource("configs/tiny_full.yaml").toURI());
+        assertEquals(0, run("bench", "train-step", "--config", config.toString(), "--batch", "2", "--size", "64x64", "--iters", "2"));
+        JsonNode r = new ObjectMapper().readTree(out.toString());
+        assertTrue(r.get("step_ms_median").asDouble() > 0, out.toString());
+        assertTrue(r.get("peak_rss_mb").asLong() > 100, out.toString());
+        out.getBuffer().setLength(0);
+        assertEquals(0, run("bench", "inference", "--config", config.toString(), "--size", "64x96", "--iters", "1"));
+        assertTrue(new ObjectMapper().readTree(out.toString()).get("forward_ms_median").asDouble() > 0, out.toString());
+        assertEquals(2, run("bench", "inference", "--config", config.toString(), "--size", "60x96"));
+        assertTrue(err.toString().contains("--size must be HxW with multiples of 32, found 60x96"), err.toString());
+    }
 }

@@ -1,0 +1,209 @@
+package dev.dwjava.train.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dwjava.core.box.CpuNms;
+import dev.dwjava.core.dw.DwLoss;
+import dev.dwjava.core.dw.GroundTruth;
+import dev.dwjava.core.runtime.TensorScope;
+import dev.dwjava.core.runtime.Torch;
+import dev.dwjava.core.tensor.Tensors;
+import dev.dwjava.model.DwDetector;
+import dev.dwjava.model.head.LevelOutput;
+import dev.dwjava.model.postprocess.ImageMeta;
+import dev.dwjava.model.postprocess.PostProcessor;
+import dev.dwjava.model.weights.WeightLoader;
+import dev.dwjava.train.config.DwConfig;
+import dev.dwjava.train.engine.StepResult;
+import dev.dwjava.train.engine.TrainBatch;
+import dev.dwjava.train.engine.Trainer;
+import dev.dwjava.train.solver.LrSchedule;
+import dev.dwjava.train.solver.Sgd;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code dw bench inference|train-step}: timings of the network on random input of a given size, as JSON (medians
+ * after warm-up, peak resident memory of the process).
+ */
+@Command(name = "bench", description = "Benchmarks of the model: inference and training-step time and peak memory (JSON).",
+        subcommands = {BenchCommand.Inference.class, BenchCommand.TrainStep.class})
+public final class BenchCommand {
+
+    abstract static class Common {
+        @Option(names = "--config", required = true, description = "Config file (YAML).")
+        Path config;
+
+        @Option(names = "--batch", defaultValue = "1", description = "Images per batch (default ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--size", defaultValue = "800x1216", description = "Input HxW, multiples of 32 (default ${DEFAULT-VALUE}).")
+        String size;
+
+        @Option(names = "--iters", defaultValue = "5", description = "Measured iterations after 2 warm-up ones (default ${DEFAULT-VALUE}).")
+        int iters;
+
+        @Option(names = "--cfg-options", arity = "1..*", description = "Config overrides.")
+        List<String> overrides = new ArrayList<>();
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        int[] hw() {
+            String[] p = size.toLowerCase().split("x");
+            int h = Integer.parseInt(p[0]), w = Integer.parseInt(p[1]);
+            if (h % 32 != 0 || w % 32 != 0) {
+                throw new IllegalArgumentException("--size must be HxW with multiples of 32, found " + size);
+            }
+            return new int[] {h, w};
+        }
+
+        void print(Map<String, Object> result) throws IOException {
+            result.put("peak_rss_mb", peakRssMb());
+            result.put("threads", Torch.init().threads());
+            result.put("libtorch", Torch.init().pytorchVersion());
+            spec.commandLine().getOut().println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(result));
+            spec.commandLine().getOut().flush();
+        }
+    }
+
+    /** {@code dw bench inference}: forward and post-processing. */
+    @Command(name = "inference", description = "Forward + post-processing time per batch and peak RSS.")
+    static final class Inference extends Common implements java.util.concurrent.Callable<Integer> {
+        @Option(names = "--weights", description = "Checkpoint to load (default: random initialisation).")
+        Path weights;
+
+        @Override
+        public Integer call() throws IOException {
+            Torch.init();
+            DwConfig cfg = DwConfig.load(config, overrides).config();
+            int[] hw = hw();
+            torch.manual_seed(0);
+            DwDetector model = new DwDetector(cfg.model());
+            if (weights != null) {
+                WeightLoader.loadModel(model, weights, true);
+            }
+            PostProcessor post = new PostProcessor(cfg.test(), new CpuNms());
+            double[] fwd = new double[iters], pp = new double[iters];
+            for (int k = -2; k < iters; k++) {
+                try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+                    Tensor x = torch.randn(batch, 3, hw[0], hw[1]);
+                    long t0 = System.nanoTime();
+                    List<LevelOutput> out = model.forward(x);
+                    long t1 = System.nanoTime();
+                    for (int b = 0; b < batch; b++) {
+                        List<Tensor> cls = new ArrayList<>(), dist = new ArrayList<>(), obj = new ArrayList<>();
+                        int[] strides = new int[out.size()];
+                        for (int l = 0; l < out.size(); l++) {
+                            cls.add(out.get(l).clsLogits().select(0, b));
+                            dist.add(out.get(l).distances().select(0, b));
+                            obj.add(out.get(l).objLogits().select(0, b));
+                            strides[l] = out.get(l).stride();
+                        }
+                        post.process(cls, dist, obj, strides, new ImageMeta(hw[0], hw[1], 1, 1));
+                    }
+                    long t2 = System.nanoTime();
+                    if (k >= 0) {
+                        fwd[k] = (t1 - t0) / 1e6;
+                        pp[k] = (t2 - t1) / 1e6;
+                    }
+                }
+            }
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("config", config.toString());
+            r.put("input", batch + "x3x" + hw[0] + "x" + hw[1]);
+            r.put("forward_ms_median", median(fwd));
+            r.put("postprocess_ms_median", median(pp));
+            r.put("total_ms_median", median(fwd) + median(pp));
+            print(r);
+            return 0;
+        }
+    }
+
+    /** {@code dw bench train-step}: forward, loss, backward and optimizer step on random images and boxes. */
+    @Command(name = "train-step", description = "Median training-step time (data excluded), its split and peak RSS.")
+    static final class TrainStep extends Common implements java.util.concurrent.Callable<Integer> {
+        @Option(names = "--gts", defaultValue = "7", description = "Ground-truth boxes per image (default ${DEFAULT-VALUE}).")
+        int gts;
+
+        @Override
+        public Integer call() throws IOException {
+            Torch.init();
+            DwConfig cfg = DwConfig.load(config, overrides).config();
+            int[] hw = hw();
+            torch.manual_seed(0);
+            DwDetector model = new DwDetector(cfg.model());
+            Sgd sgd = new Sgd(Sgd.groups(WeightLoader.stateOf(model), cfg.solver().weightDecay(), cfg.solver().normDecay()),
+                    cfg.solver().momentum());
+            Trainer trainer = new Trainer(model, new DwLoss(), sgd, new LrSchedule(1e-4, cfg.solver()), 0, 1, iters,
+                    0, cfg.solver().warmupIters());
+            Random r = new Random(0);
+            List<StepResult> steps = new ArrayList<>();
+            for (int k = -2; k < iters; k++) {
+                try (TensorScope scope = TensorScope.open()) {
+                    List<GroundTruth> targets = new ArrayList<>();
+                    for (int b = 0; b < batch; b++) {
+                        double[] boxes = new double[4 * gts];
+                        long[] labels = new long[gts];
+                        for (int g = 0; g < gts; g++) {
+                            double w = 16 + r.nextDouble() * hw[1] / 3, h = 16 + r.nextDouble() * hw[0] / 3;
+                            double x = r.nextDouble() * (hw[1] - w), y = r.nextDouble() * (hw[0] - h);
+                            System.arraycopy(new double[] {x, y, x + w, y + h}, 0, boxes, 4 * g, 4);
+                            labels[g] = r.nextInt(cfg.model().numClasses());
+                        }
+                        targets.add(new GroundTruth(Tensors.of(boxes, ScalarType.Float, gts, 4), Tensors.ofLongs(labels, gts)));
+                    }
+                    StepResult s = trainer.step(new TrainBatch(torch.randn(batch, 3, hw[0], hw[1]), targets), 0, 0);
+                    if (k >= 0) {
+                        steps.add(s);
+                    }
+                }
+            }
+            Map<String, Object> res = new LinkedHashMap<>();
+            res.put("config", config.toString());
+            res.put("input", batch + "x3x" + hw[0] + "x" + hw[1]);
+            res.put("gts_per_image", gts);
+            res.put("step_ms_median", median(steps.stream().mapToDouble(StepResult::stepMs).toArray()));
+            res.put("forward_ms_median", median(steps.stream().mapToDouble(StepResult::forwardMs).toArray()));
+            res.put("loss_ms_median", median(steps.stream().mapToDouble(StepResult::lossMs).toArray()));
+            res.put("backward_ms_median", median(steps.stream().mapToDouble(StepResult::backwardMs).toArray()));
+            res.put("optimizer_ms_median", median(steps.stream().mapToDouble(StepResult::optimMs).toArray()));
+            print(res);
+            return 0;
+        }
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length == 0 ? Double.NaN : s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    /** Peak resident set size (VmHWM) of this process in MiB, or -1 where /proc is unavailable. */
+    static long peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+}
