@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "dw", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "Dual Weighting (DW) object detector on libtorch for the JVM.",
         subcommands = {VersionCommand.class, ReferenceCommand.class, SelfCheckCommand.class, PrintConfigCommand.class,
-                ForwardCommand.class, DetectCommand.class, BenchCommand.class,
+                ForwardCommand.class, DetectCommand.class, BenchCommand.class, CocoEvalCommand.class,
                 CommandLine.HelpCommand.class})
 public final class DwCli implements Runnable {
     @CommandLine.Spec

@@ -159,4 +159,17 @@ class DwCliTest {
         assertEquals(2, run("bench", "inference", "--config", config.toString(), "--size", "60x96"));
         assertTrue(err.toString().contains("--size must be HxW with multiples of 32, found 60x96"), err.toString());
     }
+
+    @Test
+    void cocoEvalPrintsTheSummaryAndWritesStats(@TempDir Path tmp) throws Exception {
+        Path gt = SharedTestData.path("coco_eval/crowd_gt.json"), dt = SharedTestData.path("coco_eval/crowd_dt.json");
+        Path stats = tmp.resolve("stats.json");
+        assertEquals(0, run("coco-eval", "--ann", gt.toString(), "--results", dt.toString(), "--out", stats.toString()));
+        assertTrue(out.toString().contains("maxDets=100 ] = 0.202"), out.toString());
+        JsonNode r = new ObjectMapper().readTree(stats.toFile());
+        assertEquals(0.201838, r.get("stats").get(0).asDouble(), 1e-6);
+        assertEquals(5, r.get("per_class").size());
+        assertEquals(2, run("coco-eval", "--ann", gt.toString(), "--results", tmp.resolve("none.json").toString()));
+        assertTrue(err.toString().contains("none.json"), err.toString());
+    }
 }

@@ -1,0 +1,54 @@
+package dev.dwjava.train.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dwjava.eval.coco.CocoEval;
+import dev.dwjava.eval.coco.CocoEvalResult;
+import dev.dwjava.eval.coco.CocoJson;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code dw coco-eval}: pycocotools-identical bbox evaluation of a results file, with a per-class table. */
+@Command(name = "coco-eval", description = "Evaluate a COCO results file against an instances file (bbox), as pycocotools does.")
+public final class CocoEvalCommand implements Callable<Integer> {
+    @Option(names = "--ann", required = true, description = "Ground truth: COCO instances JSON.")
+    Path ann;
+
+    @Option(names = "--results", required = true, description = "Detections: COCO results JSON (list of image_id, category_id, bbox, score).")
+    Path results;
+
+    @Option(names = "--out", description = "Write {\"stats\": [12 numbers], \"per_class\": {...}} here.")
+    Path out;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        long t0 = System.nanoTime();
+        CocoEvalResult r;
+        try {
+            r = new CocoEval(CocoJson.readInstances(ann), CocoJson.readResults(results)).run();
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        PrintWriter o = spec.commandLine().getOut();
+        o.print(r.summary());
+        o.println();
+        o.print(r.perClassTable());
+        o.printf("evaluated in %.2f s%n", (System.nanoTime() - t0) / 1e9);
+        if (out != null) {
+            Path parent = out.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(out.toFile(), r.toMap());
+        }
+        o.flush();
+        return 0;
+    }
+}
