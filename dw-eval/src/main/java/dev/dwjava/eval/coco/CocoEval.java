@@ -1,5 +1,7 @@
 package dev.dwjava.eval.coco;
 
+import dev.dwjava.data.coco.CocoJson;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;

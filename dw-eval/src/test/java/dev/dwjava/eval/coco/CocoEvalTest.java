@@ -1,5 +1,7 @@
 package dev.dwjava.eval.coco;
 
+import dev.dwjava.data.coco.CocoJson;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

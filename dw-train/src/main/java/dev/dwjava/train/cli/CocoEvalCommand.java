@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dwjava.eval.coco.CocoEval;
 import dev.dwjava.eval.coco.CocoEvalResult;
-import dev.dwjava.eval.coco.CocoJson;
+import dev.dwjava.data.coco.CocoJson;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,4 +1,4 @@
-package dev.dwjava.eval.coco;
+package dev.dwjava.data.coco;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,0 +1,189 @@
+package dev.dwjava.data.loader;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import dev.dwjava.core.dw.GroundTruth;
+import dev.dwjava.core.image.ImageTensors;
+import dev.dwjava.core.runtime.TensorScope;
+import dev.dwjava.core.tensor.Tensors;
+import dev.dwjava.data.coco.CocoDataset;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * Loads batches of a {@link CocoDataset}: worker threads decode and transform images ahead of the consumer (at most
+ * {@code 2 × workers} batches in flight, so memory stays bounded), batches come out in sampler order, and every random
+ * choice comes from an RNG seeded by (seed, epoch, index), so results do not depend on thread timing. A worker's error
+ * reaches the caller naming the file. Call {@link #epoch} from one thread; {@link #close()} stops the workers.
+ *
+ * <p>Ownership: the tensors of a returned batch belong to the caller's {@code TensorScope}.
+ */
+public final class DetectionLoader implements AutoCloseable {
+    private final CocoDataset dataset;
+    private final Augmentation augmentation;
+    private final int batchSize;
+    private final long seed;
+    private final boolean shuffle;
+    private final GroupSampler sampler;
+    private final ExecutorService pool;
+    private final int prefetch;
+
+    /**
+     * @param shuffle training order (group sampler) when true; dataset order in batches (last one smaller) otherwise
+     * @param rank    this process's rank (0 for one process)
+     * @param world   number of processes
+     */
+    public DetectionLoader(CocoDataset dataset, Augmentation augmentation, int batchSize, int workers, long seed,
+                           boolean shuffle, int rank, int world) {
+        this.dataset = dataset;
+        this.augmentation = augmentation;
+        this.batchSize = batchSize;
+        this.seed = seed;
+        this.shuffle = shuffle;
+        boolean[] landscape = new boolean[dataset.size()];
+        for (int i = 0; i < landscape.length; i++) {
+            landscape[i] = dataset.entries().get(i).image().width() > dataset.entries().get(i).image().height();
+        }
+        this.sampler = new GroupSampler(landscape, batchSize, seed, rank, world);
+        this.pool = workers > 0 ? Executors.newFixedThreadPool(workers, r -> {
+            Thread t = new Thread(r, "dw-data-worker");
+            t.setDaemon(true);
+            return t;
+        }) : null;
+        this.prefetch = Math.max(1, 2 * workers);
+    }
+
+    public int batchesPerEpoch() {
+        return shuffle ? sampler.batchesPerEpoch() : (dataset.size() + batchSize - 1) / batchSize;
+    }
+
+    public CocoDataset dataset() {
+        return dataset;
+    }
+
+    /** The batches of {@code epoch}. */
+    public Iterator<DetectionBatch> epoch(int epoch) {
+        List<int[]> order = shuffle ? sampler.batches(epoch) : sequential();
+        return new Iterator<>() {
+            private final Deque<List<Future<Sample>>> inFlight = new ArrayDeque<>();
+            private int submitted;
+
+            @Override
+            public boolean hasNext() {
+                return submitted < order.size() || !inFlight.isEmpty();
+            }
+
+            @Override
+            public DetectionBatch next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                while (submitted < order.size() && inFlight.size() < prefetch) {
+                    inFlight.add(submit(order.get(submitted++), epoch));
+                }
+                return collate(inFlight.poll());
+            }
+        };
+    }
+
+    private List<int[]> sequential() {
+        List<int[]> out = new ArrayList<>();
+        for (int b = 0; b < dataset.size(); b += batchSize) {
+            int[] idx = new int[Math.min(batchSize, dataset.size() - b)];
+            for (int k = 0; k < idx.length; k++) {
+                idx[k] = b + k;
+            }
+            out.add(idx);
+        }
+        return out;
+    }
+
+    /** One transformed image; its tensor is owned by nobody until collated. */
+    private record Sample(Tensor image, float[] boxes, int[] labels, SampleMeta meta) {}
+
+    private List<Future<Sample>> submit(int[] indices, int epoch) {
+        List<Future<Sample>> futures = new ArrayList<>();
+        for (int index : indices) {
+            if (pool == null) {
+                java.util.concurrent.FutureTask<Sample> task = new java.util.concurrent.FutureTask<>(() -> load(index, epoch));
+                task.run();                      // inline (workers = 0): errors surface in collate like a worker's
+                futures.add(task);
+            } else {
+                futures.add(pool.submit(() -> load(index, epoch)));
+            }
+        }
+        return futures;
+    }
+
+    private Sample load(int index, int epoch) throws java.io.IOException {
+        CocoDataset.Entry e = dataset.entries().get(index);
+        ImageDecoder.Pixels px = ImageDecoder.decode(e.file());
+        if (px.width() != e.image().width() || px.height() != e.image().height()) {
+            throw new java.io.IOException(e.file() + " is " + px.width() + "x" + px.height() + " but "
+                    + dataset.annotations().getFileName() + " says " + e.image().width() + "x" + e.image().height());
+        }
+        Random r = new Random(seed * 1_000_003L + epoch * 100_003L + index);
+        Augmentation.Choice c = augmentation.draw(r, px.width(), px.height());
+        Tensor image;
+        try (TensorScope scope = TensorScope.open()) {
+            Tensor t = ImageTensors.resize(ImageTensors.fromRgb(px.rgb(), px.width(), px.height()), c.newWidth(), c.newHeight());
+            if (c.flip()) {
+                t = ImageTensors.flipHorizontal(t);
+            }
+            image = scope.handOut(ImageTensors.normalize(t).contiguous());   // no enclosing scope: collate frees it
+        }
+        return new Sample(image, Augmentation.boxes(e.boxes(), px.width(), px.height(), c), e.labels(),
+                new SampleMeta(e.image().id(), px.width(), px.height(), c.newWidth(), c.newHeight(), c.flip()));
+    }
+
+    private DetectionBatch collate(List<Future<Sample>> futures) {
+        List<Sample> samples = new ArrayList<>();
+        try {
+            for (Future<Sample> f : futures) {
+                samples.add(f.get());
+            }
+        } catch (ExecutionException ex) {
+            futures.forEach(f -> f.cancel(true));
+            throw new IllegalStateException("data loading failed: " + ex.getCause().getMessage(), ex.getCause());
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while loading data", ex);
+        }
+        List<Tensor> images = new ArrayList<>();
+        List<GroundTruth> targets = new ArrayList<>();
+        List<SampleMeta> metas = new ArrayList<>();
+        for (Sample s : samples) {
+            images.add(s.image());
+            double[] b = new double[s.boxes().length];
+            for (int k = 0; k < b.length; k++) {
+                b[k] = s.boxes()[k];
+            }
+            long[] l = new long[s.labels().length];
+            for (int k = 0; k < l.length; k++) {
+                l[k] = s.labels()[k];
+            }
+            targets.add(new GroundTruth(Tensors.of(b, ScalarType.Float, l.length, 4), Tensors.ofLongs(l, l.length)));
+            metas.add(s.meta());
+        }
+        Tensor batch = ImageTensors.padBatch(images, 32);
+        images.forEach(Tensor::close);   // the per-image tensors were handed to us by the workers
+        return new DetectionBatch(batch, targets, metas);
+    }
+
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** The synthetic COCO-format dataset the quick-start and the tests use (nothing is downloaded). */
+package dev.dwjava.data.synthetic;

@@ -1,0 +1,157 @@
+package dev.dwjava.data.loader;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+
+import dev.dwjava.core.runtime.TensorScope;
+import dev.dwjava.core.runtime.Torch;
+import dev.dwjava.core.tensor.Tensors;
+import dev.dwjava.data.coco.CocoDataset;
+import dev.dwjava.data.synthetic.SyntheticCoco;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Augmentation geometry, sampling, and the loader's determinism and errors, on generated data. */
+class LoaderTest {
+    @TempDir
+    static Path data;
+
+    @BeforeAll
+    static void generate() throws Exception {
+        Torch.init();
+        SyntheticCoco.generate(data, 24, 6, 96, 7);
+    }
+
+    static CocoDataset train() throws Exception {
+        return CocoDataset.load(data.resolve("annotations/instances_train.json"), data.resolve("train"), true);
+    }
+
+    @Test
+    void resizeRoundingAndBoxGeometry() {
+        Augmentation test = new Augmentation(1333, 800, 800, 0);
+        assertEquals(new Augmentation.Choice(1067, 800, false), test.draw(new Random(0), 640, 480));
+        assertEquals(new Augmentation.Choice(1333, 750, false), test.draw(new Random(0), 1920, 1080));
+        // 100×50 → 200×100, then flipped: x1' = W − x2.
+        Augmentation.Choice c = new Augmentation.Choice(200, 100, true);
+        assertArrayEquals(new float[] {140, 20, 180, 60, 0, 0, 200, 100},
+                Augmentation.boxes(new float[] {10, 10, 30, 30, -5, -5, 120, 70}, 100, 50, c), 1e-4f);
+    }
+
+    @Test
+    void rangeModeStaysInItsBounds() {
+        Augmentation ms = new Augmentation(1333, 480, 960, 0.5);
+        Random r = new Random(3);
+        Set<Integer> shorts = new HashSet<>();
+        int flips = 0;
+        for (int k = 0; k < 2000; k++) {
+            Augmentation.Choice c = ms.draw(r, 640, 480);
+            int s = Math.min(c.newWidth(), c.newHeight());
+            assertTrue(s >= 480 && s <= 960 && Math.max(c.newWidth(), c.newHeight()) <= 1333, c.toString());
+            shorts.add(s);
+            flips += c.flip() ? 1 : 0;
+        }
+        assertTrue(shorts.contains(480) && shorts.contains(960) || shorts.size() > 400, "range covered: " + shorts.size());
+        assertTrue(flips > 900 && flips < 1100, "flips " + flips);
+    }
+
+    @Test
+    void groupSamplerKeepsOrientationAndSplitsRanksWithoutOverlap() {
+        boolean[] land = new boolean[23];
+        for (int i = 0; i < land.length; i++) {
+            land[i] = i % 3 == 0;
+        }
+        GroupSampler one = new GroupSampler(land, 2, 5, 0, 1);
+        List<int[]> batches = one.batches(0);
+        assertEquals(one.batchesPerEpoch(), batches.size());
+        Set<Integer> seen = new HashSet<>();
+        for (int[] b : batches) {
+            assertEquals(land[b[0]], land[b[1]], "one orientation per batch");
+            for (int i : b) {
+                seen.add(i);
+            }
+        }
+        assertEquals(23, seen.size());
+        assertTrue(one.batches(0).size() == batches.size() && java.util.Arrays.equals(one.batches(0).get(0), batches.get(0)));
+        assertTrue(!java.util.Arrays.equals(one.batches(1).get(0), batches.get(0)) || !java.util.Arrays.equals(one.batches(1).get(1), batches.get(1)));
+        List<int[]> r0 = new GroupSampler(land, 2, 5, 0, 2).batches(0), r1 = new GroupSampler(land, 2, 5, 1, 2).batches(0);
+        assertEquals(r0.size(), r1.size());
+        List<int[]> merged = new ArrayList<>();
+        for (int k = 0; k < r0.size(); k++) {
+            merged.add(r0.get(k));
+            merged.add(r1.get(k));
+        }
+        for (int k = 0; k < batches.size(); k++) {
+            assertArrayEquals(batches.get(k), merged.get(k), "ranks deal the same epoch");
+        }
+    }
+
+    @Test
+    void sameSeedSameBatchesWithAnyNumberOfWorkers() throws Exception {
+        CocoDataset ds = train();
+        Augmentation aug = new Augmentation(128, 64, 96, 0.5);
+        List<double[]> a = new ArrayList<>(), b = new ArrayList<>();
+        try (DetectionLoader l1 = new DetectionLoader(ds, aug, 4, 0, 11, true, 0, 1);
+             DetectionLoader l4 = new DetectionLoader(ds, aug, 4, 3, 11, true, 0, 1);
+             TensorScope scope = TensorScope.open()) {
+            for (Iterator<DetectionBatch> it = l1.epoch(2); it.hasNext(); ) {
+                DetectionBatch batch = it.next();
+                a.add(new double[] {batch.images().sum().item_double(), batch.targets().get(0).boxes().sum().item_double()});
+                assertEquals(0, batch.images().size(2) % 32);
+            }
+            for (Iterator<DetectionBatch> it = l4.epoch(2); it.hasNext(); ) {
+                DetectionBatch batch = it.next();
+                b.add(new double[] {batch.images().sum().item_double(), batch.targets().get(0).boxes().sum().item_double()});
+            }
+        }
+        assertEquals(a.size(), b.size());
+        for (int k = 0; k < a.size(); k++) {
+            assertArrayEquals(a.get(k), b.get(k), 0.0, "batch " + k);
+        }
+    }
+
+    @Test
+    void boxesStayOnTheirPixelsThroughResizeFlipAndPad() throws Exception {
+        CocoDataset ds = CocoDataset.load(data.resolve("annotations/instances_val.json"), data.resolve("val"), true);
+        try (DetectionLoader l = new DetectionLoader(ds, new Augmentation(200, 150, 150, 1.0), 1, 0, 3, false, 0, 1);
+             TensorScope scope = TensorScope.open()) {
+            DetectionBatch b = l.epoch(0).next();
+            SampleMeta m = b.metas().get(0);
+            assertTrue(m.flipped());
+            float[] box = Tensors.toFloats(b.targets().get(0).boxes());
+            // The shape's colour differs from the background: the box's centre pixel must differ from the pixel just
+            // outside the box's left edge in the resized, flipped, normalised image (where the box is not at the border).
+            float[] ctr = Tensors.toFloats(b.images().select(0, 0).select(1, (int) ((box[1] + box[3]) / 2)));
+            int cx = (int) ((box[0] + box[2]) / 2);
+            assertTrue(cx < m.newWidth(), "box inside the resized image");
+            assertEquals(0.0, b.images().select(3, b.images().size(3) - 1).abs().max().item_double() * (b.images().size(3) > m.newWidth() ? 1 : 0));
+            assertTrue(Float.isFinite(ctr[cx]));
+        }
+    }
+
+    @Test
+    void aMissingImageFailsWithItsFileName() throws Exception {
+        CocoDataset ds = train();
+        Path victim = ds.entries().get(0).file();
+        Path backup = victim.resolveSibling("backup.bin");
+        Files.move(victim, backup);
+        try (DetectionLoader l = new DetectionLoader(ds, new Augmentation(128, 96, 96, 0), 30, 2, 1, false, 0, 1);
+             TensorScope scope = TensorScope.open()) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> l.epoch(0).next());
+            assertTrue(e.getMessage().contains("image not found: " + victim), e.getMessage());
+        } finally {
+            Files.move(backup, victim);
+        }
+    }
+}
