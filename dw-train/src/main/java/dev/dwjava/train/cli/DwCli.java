@@ -7,13 +7,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code dw} command. With no subcommand it runs {@link SelfCheckCommand} (until the embedded quick-start exists).
+ * The {@code dw} command. With no subcommand it runs {@link QuickstartCommand}.
  * Exit codes: 0 success, 1 a check failed, 2 bad usage or bad input.
  */
 @Command(name = "dw", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "Dual Weighting (DW) object detector on libtorch for the JVM.",
         subcommands = {VersionCommand.class, ReferenceCommand.class, SelfCheckCommand.class, PrintConfigCommand.class,
                 ForwardCommand.class, DetectCommand.class, BenchCommand.class, CocoEvalCommand.class,
+                TrainCommand.class, TestCommand.class, QuickstartCommand.class, MakeSyntheticCommand.class,
                 CommandLine.HelpCommand.class})
 public final class DwCli implements Runnable {
     @CommandLine.Spec
@@ -52,11 +53,11 @@ public final class DwCli implements Runnable {
     @Override
     public void run() {
         PrintWriter err = spec.commandLine().getErr();
-        err.println("dw: no subcommand given; running `dw selfcheck` (see `dw --help` for all commands).");
-        spec.commandLine().getErr().flush();
-        int code = new CommandLine(new SelfCheckCommand()).execute();
+        err.println("dw: no subcommand given; running `dw quickstart` (see `dw --help` for all commands).");
+        err.flush();
+        int code = commandLine().execute("quickstart");
         if (code != 0) {
-            throw new CommandLine.ExecutionException(spec.commandLine(), "selfcheck failed");
+            throw new CommandLine.ExecutionException(spec.commandLine(), "quickstart failed");
         }
     }
 }

@@ -92,14 +92,17 @@ public final class Trainer {
                 hooks.forEach(h -> h.beforeEpoch(this, e));
                 Iterator<TrainBatch> it = data.epoch(epoch);
                 while (true) {
-                    long w0 = System.nanoTime();
-                    if (!it.hasNext()) {
-                        break;
+                    // One scope per iteration holds the batch and everything the step makes.
+                    try (TensorScope scope = TensorScope.open()) {
+                        long w0 = System.nanoTime();
+                        if (!it.hasNext()) {
+                            break;
+                        }
+                        TrainBatch batch = it.next();
+                        double dataMs = ms(System.nanoTime() - w0);
+                        StepResult r = step(batch, epoch, dataMs);
+                        hooks.forEach(h -> h.afterStep(this, r));
                     }
-                    TrainBatch batch = it.next();
-                    double dataMs = ms(System.nanoTime() - w0);
-                    StepResult r = step(batch, epoch, dataMs);
-                    hooks.forEach(h -> h.afterStep(this, r));
                 }
                 nextEpoch = epoch + 1;
                 hooks.forEach(h -> h.afterEpoch(this, e));

@@ -1,0 +1,128 @@
+package dev.dwjava.eval.test;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+
+import dev.dwjava.core.box.CpuNms;
+import dev.dwjava.core.runtime.TensorScope;
+import dev.dwjava.core.tensor.Tensors;
+import dev.dwjava.data.coco.CocoDataset;
+import dev.dwjava.data.coco.CocoJson;
+import dev.dwjava.data.loader.Augmentation;
+import dev.dwjava.data.loader.DetectionBatch;
+import dev.dwjava.data.loader.DetectionLoader;
+import dev.dwjava.data.loader.SampleMeta;
+import dev.dwjava.eval.coco.CocoEval;
+import dev.dwjava.eval.coco.CocoEvalResult;
+import dev.dwjava.model.DwDetector;
+import dev.dwjava.model.head.LevelOutput;
+import dev.dwjava.model.postprocess.Detections;
+import dev.dwjava.model.postprocess.ImageMeta;
+import dev.dwjava.model.postprocess.PostProcessor;
+import dev.dwjava.model.postprocess.TestConfig;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * The test loop: inference over a dataset (test pipeline, no flip), detections mapped back to original pixels and COCO
+ * category ids, a COCO results file, and the evaluation. Progress (images/s, ETA) goes to the given stream.
+ */
+public final class DatasetTester {
+    private final DwDetector model;
+    private final PostProcessor post;
+    private final Augmentation testScale;
+    private final int batchSize, workers;
+
+    public DatasetTester(DwDetector model, TestConfig test, Augmentation testScale, int batchSize, int workers) {
+        this.model = model;
+        this.post = new PostProcessor(test, new CpuNms());
+        this.testScale = testScale;
+        this.batchSize = batchSize;
+        this.workers = workers;
+    }
+
+    /**
+     * @param limit       evaluate only the first N images (0: all); the GT is restricted to them as well
+     * @param resultsFile where to write the COCO results JSON (null: not written)
+     */
+    public CocoEvalResult run(CocoDataset dataset, int limit, Path resultsFile, PrintStream progress) throws IOException {
+        List<CocoJson.Result> results = new ArrayList<>();
+        long[] catIds = dataset.categoryIds();
+        int total = limit > 0 ? Math.min(limit, dataset.size()) : dataset.size();
+        long start = System.nanoTime();
+        int done = 0;
+        try (DetectionLoader loader = new DetectionLoader(dataset, testScale, batchSize, workers, 0, false, 0, 1)) {
+            for (Iterator<DetectionBatch> it = loader.epoch(0); it.hasNext() && done < total; ) {
+                try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+                    DetectionBatch batch = it.next();
+                    List<LevelOutput> out = model.forward(batch.images());
+                    for (int b = 0; b < batch.metas().size() && done < total; b++, done++) {
+                        results.addAll(detect(out, b, batch.metas().get(b), catIds));
+                    }
+                }
+                double secs = (System.nanoTime() - start) / 1e9;
+                if (progress != null) {
+                    progress.printf(Locale.ROOT, "\r[%-30s] %d/%d, %.1f img/s, ETA %.0f s ", "=".repeat(30 * done / total),
+                            done, total, done / secs, (total - done) / Math.max(1e-9, done / secs));
+                }
+            }
+        }
+        if (progress != null) {
+            progress.println();
+        }
+        if (resultsFile != null) {
+            writeResults(resultsFile, results);
+        }
+        CocoJson.Instances gt = CocoJson.readInstances(dataset.annotations());
+        if (total < dataset.size()) {
+            java.util.Set<Long> kept = new java.util.HashSet<>();
+            dataset.entries().subList(0, total).forEach(e -> kept.add(e.image().id()));
+            gt = new CocoJson.Instances(gt.images().stream().filter(i -> kept.contains(i.id())).toList(),
+                    gt.annotations().stream().filter(a -> kept.contains(a.imageId())).toList(), gt.categories());
+        }
+        return new CocoEval(gt, results).run();
+    }
+
+    private List<CocoJson.Result> detect(List<LevelOutput> out, int b, SampleMeta m, long[] catIds) {
+        List<Tensor> cls = new ArrayList<>(), dist = new ArrayList<>(), obj = new ArrayList<>();
+        int[] strides = new int[out.size()];
+        for (int l = 0; l < out.size(); l++) {
+            cls.add(out.get(l).clsLogits().select(0, b));
+            dist.add(out.get(l).distances().select(0, b));
+            obj.add(out.get(l).objLogits().select(0, b));
+            strides[l] = out.get(l).stride();
+        }
+        Detections d = post.process(cls, dist, obj, strides,
+                new ImageMeta(m.newHeight(), m.newWidth(), m.scaleWidth(), m.scaleHeight())).detections();
+        float[] boxes = Tensors.toFloats(d.boxes()), scores = Tensors.toFloats(d.scores());
+        long[] labels = Tensors.toLongs(d.labels());
+        List<CocoJson.Result> res = new ArrayList<>();
+        for (int i = 0; i < scores.length; i++) {
+            float x1 = boxes[4 * i], y1 = boxes[4 * i + 1], x2 = boxes[4 * i + 2], y2 = boxes[4 * i + 3];
+            res.add(new CocoJson.Result(m.imageId(), catIds[(int) labels[i]], x1, y1, x2 - x1, y2 - y1, scores[i]));
+        }
+        return res;
+    }
+
+    /** Writes a COCO results file (list of image_id, category_id, bbox [x, y, w, h], score). */
+    public static void writeResults(Path file, List<CocoJson.Result> results) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        try (Writer w = Files.newBufferedWriter(file)) {
+            w.write("[");
+            for (int i = 0; i < results.size(); i++) {
+                CocoJson.Result r = results.get(i);
+                w.write(String.format(Locale.ROOT, "%s{\"image_id\": %d, \"category_id\": %d, \"bbox\": [%.3f, %.3f, %.3f, %.3f], \"score\": %.5f}",
+                        i == 0 ? "" : ",\n", r.imageId(), r.categoryId(), r.x(), r.y(), r.w(), r.h(), r.score()));
+            }
+            w.write("]\n");
+        }
+    }
+}

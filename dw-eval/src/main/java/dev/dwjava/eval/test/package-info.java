@@ -1,0 +1,2 @@
+/** The test loop: inference over a dataset, results file, COCO evaluation. */
+package dev.dwjava.eval.test;

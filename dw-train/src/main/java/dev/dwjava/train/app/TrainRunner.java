@@ -1,0 +1,212 @@
+package dev.dwjava.train.app;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import javax.imageio.ImageIO;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dwjava.core.dw.DwLoss;
+import dev.dwjava.core.runtime.Torch;
+import dev.dwjava.data.coco.CocoDataset;
+import dev.dwjava.data.loader.Augmentation;
+import dev.dwjava.data.loader.DetectionBatch;
+import dev.dwjava.data.loader.DetectionLoader;
+import dev.dwjava.data.synthetic.SyntheticCoco;
+import dev.dwjava.eval.coco.CocoEvalResult;
+import dev.dwjava.eval.test.DatasetTester;
+import dev.dwjava.model.DwDetector;
+import dev.dwjava.model.inference.Detection;
+import dev.dwjava.model.inference.Detector;
+import dev.dwjava.model.inference.Preprocessor;
+import dev.dwjava.model.weights.LoadReport;
+import dev.dwjava.model.weights.WeightLoader;
+import dev.dwjava.train.cli.DetectCommand;
+import dev.dwjava.train.config.DataConfig;
+import dev.dwjava.train.config.DwConfig;
+import dev.dwjava.train.engine.CheckpointHook;
+import dev.dwjava.train.engine.Checkpoints;
+import dev.dwjava.train.engine.MetricsLog;
+import dev.dwjava.train.engine.ProgressLogger;
+import dev.dwjava.train.engine.TrainBatch;
+import dev.dwjava.train.engine.TrainHook;
+import dev.dwjava.train.engine.Trainer;
+import dev.dwjava.train.solver.LrSchedule;
+import dev.dwjava.train.solver.Sgd;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * A whole training run from a config: data (generated first when the config asks for synthetic data), model and
+ * pretrained backbone, SGD with the scaled learning rate, resume, the hooks (log, metrics, plot, checkpoints,
+ * evaluation), and at the end {@code eval.json} and a picture of predictions.
+ */
+public final class TrainRunner {
+    private final DwConfig.Loaded loaded;
+    private final Path workDir;
+    private final PrintStream out;
+
+    public TrainRunner(DwConfig.Loaded loaded, Path workDir, PrintStream out) {
+        this.loaded = loaded;
+        this.workDir = workDir;
+        this.out = out;
+    }
+
+    /**
+     * @param resume a checkpoint to continue from, or null
+     * @return the final evaluation (null when the config evaluates never)
+     */
+    public CocoEvalResult run(Path resume) throws IOException {
+        DwConfig cfg = loaded.config();
+        Torch.init();
+        Files.createDirectories(workDir);
+        Files.writeString(workDir.resolve("config.yaml"), loaded.yaml());
+        prepareSynthetic(cfg.data());
+        CocoDataset train = CocoDataset.load(Path.of(cfg.data().train().annotations()), Path.of(cfg.data().train().images()), true);
+        CocoDataset val = CocoDataset.load(Path.of(cfg.data().val().annotations()), Path.of(cfg.data().val().images()), false);
+        out.println("train: " + train);
+        out.println("val:   " + val);
+        if (train.categoryIds().length != cfg.model().numClasses()) {
+            throw new IllegalArgumentException(cfg.data().train().annotations() + " has " + train.categoryIds().length
+                    + " categories but model.num_classes is " + cfg.model().numClasses());
+        }
+
+        torch.manual_seed(cfg.runtime().seed());
+        DwDetector model = new DwDetector(cfg.model());
+        if (cfg.runtime().pretrained() != null && resume == null) {
+            LoadReport r = WeightLoader.loadTorchvisionBackbone(model, PretrainedWeights.resolve(cfg.runtime().pretrained()));
+            out.println("pretrained backbone: " + r);
+        }
+        int totalBatch = cfg.data().imagesPerProcess();
+        double lr = cfg.solver().scaledLr(totalBatch);
+        out.printf("total batch %d (lr %.5g = %.5g × %d / %d, linear scaling rule)%n", totalBatch, lr, cfg.solver().lr(),
+                totalBatch, cfg.solver().baseBatch());
+        Sgd sgd = new Sgd(Sgd.groups(WeightLoader.stateOf(model), cfg.solver().weightDecay(), cfg.solver().normDecay()),
+                cfg.solver().momentum());
+        int startEpoch = 0;
+        long startIter = 0;
+        if (resume != null) {
+            Checkpoints.Meta meta = Checkpoints.load(resume, model, sgd);
+            startEpoch = meta.epoch();
+            startIter = meta.iter();
+            out.println("resumed from " + resume + " (epoch " + meta.epoch() + ", iteration " + meta.iter() + ")");
+        }
+
+        DataConfig.Scale ts = cfg.data().trainScale();
+        Augmentation trainAug = new Augmentation(ts.longEdge(), ts.minShort(), ts.maxShort(), cfg.data().flip());
+        try (DetectionLoader loader = new DetectionLoader(train, trainAug, cfg.data().imagesPerProcess(), cfg.data().workers(),
+                cfg.runtime().seed(), true, 0, 1);
+             MetricsLog metrics = new MetricsLog(workDir.resolve("metrics.jsonl"))) {
+            Trainer trainer = new Trainer(model, new DwLoss(), sgd, new LrSchedule(lr, cfg.solver()), cfg.solver().gradClip(),
+                    cfg.solver().epochs(), loader.batchesPerEpoch(), startEpoch, startIter);
+            trainer.addHook(new ProgressLogger(cfg.runtime().logInterval(), out, metrics, workDir.resolve("loss_curve.png")));
+            Checkpoints checkpoints = new Checkpoints(workDir, cfg.runtime().keepCheckpoints());
+            trainer.addHook(new CheckpointHook(checkpoints, cfg.runtime().checkpointInterval(),
+                    epoch -> new Checkpoints.Meta(epoch, trainer.iteration(), cfg.runtime().seed(), loaded.yaml(),
+                            Torch.init().toString()), out));
+            if (cfg.runtime().evalInterval() > 0) {
+                trainer.addHook(evalHook(cfg, val, metrics));
+            }
+            trainer.train(epoch -> batches(loader.epoch(epoch)));
+        }
+        CocoEvalResult result = lastEval;
+        if (result != null) {
+            Map<String, Object> eval = new LinkedHashMap<>();
+            eval.put("bbox", result.toMap());
+            new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(workDir.resolve("eval.json").toFile(), eval);
+        }
+        drawPredictions(model, val);
+        return result;
+    }
+
+    private CocoEvalResult lastEval;
+
+    private TrainHook evalHook(DwConfig cfg, CocoDataset val, MetricsLog metrics) {
+        return new TrainHook() {
+            @Override
+            public void afterEpoch(Trainer t, int epoch) {
+                int done = epoch + 1;
+                if (done % cfg.runtime().evalInterval() != 0 && done != t.epochs()) {
+                    return;
+                }
+                try {
+                    DataConfig.Scale s = cfg.data().testScale();
+                    out.println("Evaluating on " + val.size() + " val images after epoch " + done);
+                    lastEval = new DatasetTester(t.model(), cfg.test(), new Augmentation(s.longEdge(), s.minShort(), s.maxShort(), 0),
+                            cfg.data().imagesPerProcess(), cfg.data().workers()).run(val, 0, null, out);
+                    out.print(lastEval.summary());
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("epoch", done);
+                    m.put("iter", t.iteration());
+                    double[] st = lastEval.stats();
+                    String[] names = {"bbox_mAP", "bbox_mAP_50", "bbox_mAP_75", "bbox_mAP_s", "bbox_mAP_m", "bbox_mAP_l"};
+                    for (int k = 0; k < names.length; k++) {
+                        m.put(names[k], st[k]);
+                    }
+                    metrics.write("val", m);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+    }
+
+    private static Iterator<TrainBatch> batches(Iterator<DetectionBatch> it) {
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return it.hasNext();
+            }
+
+            @Override
+            public TrainBatch next() {
+                DetectionBatch b = it.next();
+                return new TrainBatch(b.images(), b.targets());
+            }
+        };
+    }
+
+    private void prepareSynthetic(DataConfig data) throws IOException {
+        if (data.synthetic() == null || Files.isRegularFile(Path.of(data.val().annotations()))
+                && Files.isRegularFile(Path.of(data.train().annotations()))) {
+            return;
+        }
+        Path root = Path.of(data.train().annotations()).toAbsolutePath().getParent().getParent();
+        DataConfig.Synthetic s = data.synthetic();
+        out.printf("Generating the synthetic dataset in %s (%d train, %d val images of %d px, seed %d) ...%n", root, s.train(),
+                s.val(), s.size(), s.seed());
+        SyntheticCoco.generate(root, s.train(), s.val(), s.size(), s.seed());
+    }
+
+    /** Draws the predictions on the first val images into {@code predictions.png} (a 2×2 grid). */
+    private void drawPredictions(DwDetector model, CocoDataset val) throws IOException {
+        DwConfig cfg = loaded.config();
+        DataConfig.Scale s = cfg.data().testScale();
+        Detector detector = new Detector(model, cfg.test(), new Preprocessor(s.longEdge(), s.maxShort()), cfg.classes());
+        List<BufferedImage> tiles = new ArrayList<>();
+        for (int i = 0; i < Math.min(4, val.size()); i++) {
+            BufferedImage img = ImageIO.read(val.entries().get(i).file().toFile());
+            List<Detection> dets = detector.detect(img).stream().filter(d -> d.score() > 0.3).toList();
+            tiles.add(DetectCommand.draw(img, dets));
+        }
+        if (tiles.isEmpty()) {
+            return;
+        }
+        int tw = tiles.stream().mapToInt(BufferedImage::getWidth).max().orElse(1);
+        int th = tiles.stream().mapToInt(BufferedImage::getHeight).max().orElse(1);
+        BufferedImage grid = new BufferedImage(2 * tw, 2 * th, BufferedImage.TYPE_INT_RGB);
+        var g = grid.createGraphics();
+        for (int i = 0; i < tiles.size(); i++) {
+            g.drawImage(tiles.get(i), (i % 2) * tw, (i / 2) * th, null);
+        }
+        g.dispose();
+        ImageIO.write(grid, "png", workDir.resolve("predictions.png").toFile());
+    }
+}

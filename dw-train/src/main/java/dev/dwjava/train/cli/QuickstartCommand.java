@@ -1,0 +1,43 @@
+package dev.dwjava.train.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code dw quickstart}: generates the synthetic dataset (once), trains the small quick-start model on 2 CPU cores,
+ * evaluates it, and writes checkpoint, metrics.jsonl, eval.json, loss_curve.png and predictions.png to
+ * work_dirs/quickstart/.
+ */
+@Command(name = "quickstart", description = "Train and evaluate a small DW model on a generated dataset, end to end (minutes on CPU).")
+public final class QuickstartCommand implements Callable<Integer> {
+    @Option(names = "--config", description = "Default: configs/quickstart.yaml.")
+    Path config;
+
+    @Option(names = "--work-dir", defaultValue = "work_dirs/quickstart", description = "Default: ${DEFAULT-VALUE}.")
+    Path workDir;
+
+    @Option(names = "--cfg-options", arity = "1..*", description = "Config overrides, e.g. solver.epochs=2.")
+    List<String> overrides = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        Path cfg = config != null ? config : locateConfig();
+        return TrainCommand.run(cfg, workDir, null, false, overrides);
+    }
+
+    /** configs/quickstart.yaml from the working directory or, under Maven's exec:java in dw-train, its parent. */
+    static Path locateConfig() {
+        for (Path p : new Path[] {Path.of("configs/quickstart.yaml"), Path.of("../configs/quickstart.yaml")}) {
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        throw new IllegalArgumentException("configs/quickstart.yaml not found; run from the repository root or pass --config");
+    }
+}

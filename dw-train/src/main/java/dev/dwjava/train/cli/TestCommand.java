@@ -1,0 +1,76 @@
+package dev.dwjava.train.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dwjava.core.runtime.Torch;
+import dev.dwjava.data.coco.CocoDataset;
+import dev.dwjava.data.loader.Augmentation;
+import dev.dwjava.eval.coco.CocoEvalResult;
+import dev.dwjava.eval.test.DatasetTester;
+import dev.dwjava.model.DwDetector;
+import dev.dwjava.model.weights.WeightLoader;
+import dev.dwjava.train.config.DataConfig;
+import dev.dwjava.train.config.DwConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code dw test}: the original's {@code test.py CONFIG CHECKPOINT --eval bbox}: inference over the val split and COCO AP. */
+@Command(name = "test", description = "Run a checkpoint over the config's val split, write COCO results and evaluate (bbox).")
+public final class TestCommand implements Callable<Integer> {
+    @Option(names = "--config", required = true, description = "Config file (YAML).")
+    Path config;
+
+    @Option(names = "--weights", required = true, description = "Checkpoint (.pth): ours or an official mmdetection DW one.")
+    Path weights;
+
+    @Option(names = "--eval", description = "Metric to compute: bbox (the only one; default when given without value).",
+            arity = "0..1", fallbackValue = "bbox")
+    String eval;
+
+    @Option(names = "--out", description = "COCO results file to write (default: work_dirs/<config>/results.bbox.json).")
+    Path out;
+
+    @Option(names = "--limit", defaultValue = "0", description = "Only the first N images (0: all).")
+    int limit;
+
+    @Option(names = "--cfg-options", arity = "1..*", description = "Config overrides.")
+    List<String> overrides = new ArrayList<>();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (eval != null && !eval.equals("bbox")) {
+            throw new IllegalArgumentException("--eval supports bbox only, found '" + eval + "'");
+        }
+        Torch.init();
+        DwConfig.Loaded loaded = DwConfig.load(config, overrides);
+        DwConfig cfg = loaded.config();
+        DwDetector model = new DwDetector(cfg.model());
+        System.err.println(WeightLoader.loadModel(model, weights, true));
+        CocoDataset val = CocoDataset.load(Path.of(cfg.data().val().annotations()), Path.of(cfg.data().val().images()), false);
+        DataConfig.Scale s = cfg.data().testScale();
+        Path results = out != null ? out : Path.of("work_dirs", loaded.name(), "results.bbox.json");
+        CocoEvalResult r = new DatasetTester(model, cfg.test(), new Augmentation(s.longEdge(), s.minShort(), s.maxShort(), 0),
+                cfg.data().imagesPerProcess(), cfg.data().workers()).run(val, limit, results, System.err);
+        var o = spec.commandLine().getOut();
+        o.println("results written to " + results);
+        if (eval != null) {
+            o.print(r.summary());
+            o.println();
+            o.print(r.perClassTable());
+            Path stats = results.resolveSibling("eval.json");
+            Files.createDirectories(stats.toAbsolutePath().getParent());
+            new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(stats.toFile(), java.util.Map.of("bbox", r.toMap()));
+        }
+        o.flush();
+        return 0;
+    }
+}
