@@ -122,21 +122,38 @@ class LoaderTest {
     }
 
     @Test
-    void boxesStayOnTheirPixelsThroughResizeFlipAndPad() throws Exception {
-        CocoDataset ds = CocoDataset.load(data.resolve("annotations/instances_val.json"), data.resolve("val"), true);
-        try (DetectionLoader l = new DetectionLoader(ds, new Augmentation(200, 150, 150, 1.0), 1, 0, 3, false, 0, 1);
+    void boxesStayOnTheirPixelsThroughResizeFlipAndPad(@TempDir Path dir) throws Exception {
+        // A white rectangle on black (PNG, lossless) annotated with its exact box; after resize ×1.5, flip and pad the
+        // transformed box must still frame the white pixels: inside bright, one pixel outside dark.
+        int w = 80, h = 60, x0 = 10, y0 = 20, bw = 30, bh = 16;
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = y0; y < y0 + bh; y++) {
+            for (int x = x0; x < x0 + bw; x++) {
+                img.setRGB(x, y, 0xffffff);
+            }
+        }
+        Files.createDirectories(dir.resolve("img"));
+        javax.imageio.ImageIO.write(img, "png", dir.resolve("img/a.png").toFile());
+        Files.writeString(dir.resolve("ann.json"), "{\"images\": [{\"id\": 5, \"file_name\": \"a.png\", \"width\": 80, \"height\": 60}],"
+                + "\"annotations\": [{\"id\": 1, \"image_id\": 5, \"category_id\": 1, \"bbox\": [10, 20, 30, 16], \"area\": 480}],"
+                + "\"categories\": [{\"id\": 1, \"name\": \"box\"}]}");
+        CocoDataset ds = CocoDataset.load(dir.resolve("ann.json"), dir.resolve("img"), true);
+        try (DetectionLoader l = new DetectionLoader(ds, new Augmentation(200, 90, 90, 1.0), 1, 0, 3, false, 0, 1);
              TensorScope scope = TensorScope.open()) {
             DetectionBatch b = l.epoch(0).next();
             SampleMeta m = b.metas().get(0);
-            assertTrue(m.flipped());
+            assertEquals(List.of(120, 90, true), List.of(m.newWidth(), m.newHeight(), m.flipped()));
+            assertArrayEquals(new long[] {1, 3, 96, 128}, b.images().shape());          // padded to multiples of 32
             float[] box = Tensors.toFloats(b.targets().get(0).boxes());
-            // The shape's colour differs from the background: the box's centre pixel must differ from the pixel just
-            // outside the box's left edge in the resized, flipped, normalised image (where the box is not at the border).
-            float[] ctr = Tensors.toFloats(b.images().select(0, 0).select(1, (int) ((box[1] + box[3]) / 2)));
-            int cx = (int) ((box[0] + box[2]) / 2);
-            assertTrue(cx < m.newWidth(), "box inside the resized image");
-            assertEquals(0.0, b.images().select(3, b.images().size(3) - 1).abs().max().item_double() * (b.images().size(3) > m.newWidth() ? 1 : 0));
-            assertTrue(Float.isFinite(ctr[cx]));
+            assertArrayEquals(new float[] {120 - 60, 30, 120 - 15, 54}, box, 1e-4f);     // x1' = W − x2 after ×1.5
+            org.bytedeco.pytorch.Tensor red = b.images().select(0, 0).select(0, 0);        // normalised red channel
+            double bright = (255 - 123.675) / 58.395, dark = -123.675 / 58.395;
+            assertEquals(bright, red.select(0, 42).select(0, 80).item_double(), 1e-4);      // inside
+            assertEquals(dark, red.select(0, 42).select(0, (int) box[0] - 2).item_double(), 1e-4);   // left of the box
+            assertEquals(dark, red.select(0, 42).select(0, (int) box[2] + 1).item_double(), 1e-4);   // right of it
+            assertEquals(dark, red.select(0, (int) box[1] - 2).select(0, 80).item_double(), 1e-4);   // above
+            assertEquals(bright, red.select(0, (int) box[1] + 1).select(0, (int) box[0] + 1).item_double(), 1e-4);
+            assertEquals(0.0, red.select(0, 93).abs().max().item_double());                  // padding rows are zero
         }
     }
 

@@ -193,8 +193,16 @@ public final class TrainRunner {
         List<BufferedImage> tiles = new ArrayList<>();
         for (int i = 0; i < Math.min(4, val.size()); i++) {
             BufferedImage img = ImageIO.read(val.entries().get(i).file().toFile());
-            List<Detection> dets = detector.detect(img).stream().filter(d -> d.score() > 0.3).toList();
-            tiles.add(DetectCommand.draw(img, dets));
+            // Small images are enlarged (nearest neighbour) so that labels stay readable.
+            double f = Math.max(1, Math.floor(384.0 / Math.max(img.getWidth(), img.getHeight())));
+            BufferedImage big = new BufferedImage((int) (img.getWidth() * f), (int) (img.getHeight() * f), BufferedImage.TYPE_INT_RGB);
+            var bg = big.createGraphics();
+            bg.drawImage(img, 0, 0, big.getWidth(), big.getHeight(), null);
+            bg.dispose();
+            List<Detection> dets = detector.detect(img).stream().filter(d -> d.score() > 0.3)
+                    .map(d -> new Detection((float) (d.x1() * f), (float) (d.y1() * f), (float) (d.x2() * f), (float) (d.y2() * f),
+                            d.score(), d.classId(), d.className())).toList();
+            tiles.add(DetectCommand.draw(big, dets));
         }
         if (tiles.isEmpty()) {
             return;

@@ -21,7 +21,10 @@ public final class DwCli implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int code = execute(args);
+        if (code != 0) {
+            System.exit(code);   // only on failure: under mvn exec:java a normal return lets Maven finish cleanly
+        }
     }
 
     /** Runs the command line and returns the exit code (for tests and embedding). */
