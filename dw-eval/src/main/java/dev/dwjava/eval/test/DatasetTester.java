@@ -28,7 +28,6 @@ import dev.dwjava.model.postprocess.ImageMeta;
 import dev.dwjava.model.postprocess.PostProcessor;
 import dev.dwjava.model.postprocess.TestConfig;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Tensor;
 
 /**
  * The test loop: inference over a dataset (test pipeline, no flip), detections mapped back to original pixels and COCO
@@ -91,16 +90,8 @@ public final class DatasetTester {
     }
 
     private List<CocoJson.Result> detect(List<LevelOutput> out, int b, SampleMeta m, long[] catIds) {
-        List<Tensor> cls = new ArrayList<>(), dist = new ArrayList<>(), obj = new ArrayList<>();
-        int[] strides = new int[out.size()];
-        for (int l = 0; l < out.size(); l++) {
-            cls.add(out.get(l).clsLogits().select(0, b));
-            dist.add(out.get(l).distances().select(0, b));
-            obj.add(out.get(l).objLogits().select(0, b));
-            strides[l] = out.get(l).stride();
-        }
-        Detections d = post.process(cls, dist, obj, strides,
-                new ImageMeta(m.newHeight(), m.newWidth(), m.scaleWidth(), m.scaleHeight())).detections();
+        Detections d = post.process(out, b, new ImageMeta(m.newHeight(), m.newWidth(), m.scaleWidth(), m.scaleHeight()))
+                .detections();
         float[] boxes = Tensors.toFloats(d.boxes()), scores = Tensors.toFloats(d.scores());
         long[] labels = Tensors.toLongs(d.labels());
         List<CocoJson.Result> res = new ArrayList<>();

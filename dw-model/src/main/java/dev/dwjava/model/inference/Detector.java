@@ -93,15 +93,7 @@ public final class Detector {
         try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
             Preprocessor.Input in = preprocessor.apply(image);
             List<LevelOutput> out = model.forward(in.tensor());
-            List<org.bytedeco.pytorch.Tensor> cls = new ArrayList<>(), dist = new ArrayList<>(), obj = new ArrayList<>();
-            int[] strides = new int[out.size()];
-            for (int l = 0; l < out.size(); l++) {
-                cls.add(out.get(l).clsLogits().select(0, 0));
-                dist.add(out.get(l).distances().select(0, 0));
-                obj.add(out.get(l).objLogits().select(0, 0));
-                strides[l] = out.get(l).stride();
-            }
-            Detections d = postProcessor.process(cls, dist, obj, strides, in.meta()).detections();
+            Detections d = postProcessor.process(out, 0, in.meta()).detections();
             float[] boxes = Tensors.toFloats(d.boxes()), scores = Tensors.toFloats(d.scores());
             long[] labels = Tensors.toLongs(d.labels());
             List<Detection> result = new ArrayList<>();

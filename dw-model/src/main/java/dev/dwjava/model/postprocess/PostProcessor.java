@@ -87,6 +87,19 @@ public final class PostProcessor {
         return new Result(det, new Trace(above, kept, allScores.size(0), afterNms, degenerate));
     }
 
+    /** The detections of image {@code b} of the head's batch outputs. */
+    public Result process(List<dev.dwjava.model.head.LevelOutput> levels, int b, ImageMeta meta) {
+        List<Tensor> cls = new ArrayList<>(), dist = new ArrayList<>(), obj = new ArrayList<>();
+        int[] strides = new int[levels.size()];
+        for (int l = 0; l < levels.size(); l++) {
+            cls.add(levels.get(l).clsLogits().select(0, b));
+            dist.add(levels.get(l).distances().select(0, b));
+            obj.add(levels.get(l).objLogits().select(0, b));
+            strides[l] = levels.get(l).stride();
+        }
+        return process(cls, dist, obj, strides, meta);
+    }
+
     /** Convenience: the detections of every image of a batch of per-level (B, ·, H, W) outputs. */
     public List<Result> processBatch(List<Tensor> cls, List<Tensor> dist, List<Tensor> obj, int[] strides,
                                      List<ImageMeta> metas) {

@@ -106,15 +106,7 @@ public final class BenchCommand {
                     List<LevelOutput> out = model.forward(x);
                     long t1 = System.nanoTime();
                     for (int b = 0; b < batch; b++) {
-                        List<Tensor> cls = new ArrayList<>(), dist = new ArrayList<>(), obj = new ArrayList<>();
-                        int[] strides = new int[out.size()];
-                        for (int l = 0; l < out.size(); l++) {
-                            cls.add(out.get(l).clsLogits().select(0, b));
-                            dist.add(out.get(l).distances().select(0, b));
-                            obj.add(out.get(l).objLogits().select(0, b));
-                            strides[l] = out.get(l).stride();
-                        }
-                        post.process(cls, dist, obj, strides, new ImageMeta(hw[0], hw[1], 1, 1));
+                        post.process(out, b, new ImageMeta(hw[0], hw[1], 1, 1));
                     }
                     long t2 = System.nanoTime();
                     if (k >= 0) {
