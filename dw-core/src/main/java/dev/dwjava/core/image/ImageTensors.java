@@ -34,6 +34,11 @@ public final class ImageTensors {
         return Tensor.create(chw, 3, height, width);
     }
 
+    /** Interleaved RGB bytes (row-major, 3 per pixel) as a float (3, H, W) tensor in [0, 255]. */
+    public static Tensor fromInterleavedRgb(byte[] rgb, int width, int height) {
+        return Tensor.create(rgb, false, height, width, 3).permute(2, 0, 1).to(ScalarType.Float);
+    }
+
     /** A BufferedImage of any type as a float (3, H, W) RGB tensor. */
     public static Tensor fromImage(BufferedImage image) {
         int w = image.getWidth(), h = image.getHeight();

@@ -136,7 +136,7 @@ public final class DetectionLoader implements AutoCloseable {
         Augmentation.Choice c = augmentation.draw(r, px.width(), px.height());
         Tensor image;
         try (TensorScope scope = TensorScope.open()) {
-            Tensor t = ImageTensors.resize(ImageTensors.fromRgb(px.rgb(), px.width(), px.height()), c.newWidth(), c.newHeight());
+            Tensor t = ImageTensors.resize(ImageTensors.fromInterleavedRgb(px.rgb(), px.width(), px.height()), c.newWidth(), c.newHeight());
             if (c.flip()) {
                 t = ImageTensors.flipHorizontal(t);
             }
