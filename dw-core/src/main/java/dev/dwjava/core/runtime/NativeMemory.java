@@ -11,6 +11,14 @@ public final class NativeMemory {
         return Pointer.physicalBytes();
     }
 
+    /**
+     * Resident memory outside the Java heap: RSS minus the heap the JVM has committed. Heap growth (which the garbage
+     * collector governs) then does not look like a native leak.
+     */
+    public static long offHeapResidentBytes() {
+        return Pointer.physicalBytes() - Runtime.getRuntime().totalMemory();
+    }
+
     /** Number of live JavaCPP objects with a native deallocator (tensors, options, scalars...). */
     public static long liveNativeObjects() {
         return Pointer.totalCount();

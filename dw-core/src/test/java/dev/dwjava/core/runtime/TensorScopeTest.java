@@ -32,12 +32,12 @@ class TensorScopeTest {
             step();                                                // warm-up: allocator caches, oneDNN primitives
         }
         long objects = NativeMemory.liveNativeObjects();
-        long rss = NativeMemory.residentBytes();
+        long rss = NativeMemory.offHeapResidentBytes();
         for (int k = 0; k < 1000; k++) {
             step();
         }
         long grownObjects = NativeMemory.liveNativeObjects() - objects;
-        long grownRss = NativeMemory.residentBytes() - rss;
+        long grownRss = NativeMemory.offHeapResidentBytes() - rss;
         // Without scopes 1,000 iterations would hold ≥ 4,000 tensors (~1 GiB); with them nothing survives.
         assertTrue(grownObjects <= 0, "live native objects grew by " + grownObjects);
         assertTrue(grownRss < 64L << 20, "resident memory grew by " + (grownRss >> 20) + " MiB");

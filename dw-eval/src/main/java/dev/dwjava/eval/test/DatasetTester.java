@@ -52,6 +52,15 @@ public final class DatasetTester {
      * @param resultsFile where to write the COCO results JSON (null: not written)
      */
     public CocoEvalResult run(CocoDataset dataset, int limit, Path resultsFile, PrintStream progress) throws IOException {
+        List<CocoJson.Result> results = infer(dataset, limit, progress);
+        if (resultsFile != null) {
+            writeResults(resultsFile, results);
+        }
+        return evaluate(dataset, results, limit);
+    }
+
+    /** Detections of the first {@code limit} images (0: all) as COCO results, in dataset order. */
+    public List<CocoJson.Result> infer(CocoDataset dataset, int limit, PrintStream progress) throws IOException {
         List<CocoJson.Result> results = new ArrayList<>();
         long[] catIds = dataset.categoryIds();
         int total = limit > 0 ? Math.min(limit, dataset.size()) : dataset.size();
@@ -76,9 +85,12 @@ public final class DatasetTester {
         if (progress != null) {
             progress.println();
         }
-        if (resultsFile != null) {
-            writeResults(resultsFile, results);
-        }
+        return results;
+    }
+
+    /** COCO evaluation of {@code results} against the dataset's annotation file (its first {@code limit} images). */
+    public static CocoEvalResult evaluate(CocoDataset dataset, List<CocoJson.Result> results, int limit) throws IOException {
+        int total = limit > 0 ? Math.min(limit, dataset.size()) : dataset.size();
         CocoJson.Instances gt = CocoJson.readInstances(dataset.annotations());
         if (total < dataset.size()) {
             java.util.Set<Long> kept = new java.util.HashSet<>();
@@ -102,6 +114,10 @@ public final class DatasetTester {
         return res;
     }
 
+    private static String f(double v) {
+        return Float.toString((float) v);
+    }
+
     /** Writes a COCO results file (list of image_id, category_id, bbox [x, y, w, h], score). */
     public static void writeResults(Path file, List<CocoJson.Result> results) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
@@ -110,8 +126,10 @@ public final class DatasetTester {
             w.write("[");
             for (int i = 0; i < results.size(); i++) {
                 CocoJson.Result r = results.get(i);
-                w.write(String.format(Locale.ROOT, "%s{\"image_id\": %d, \"category_id\": %d, \"bbox\": [%.3f, %.3f, %.3f, %.3f], \"score\": %.5f}",
-                        i == 0 ? "" : ",\n", r.imageId(), r.categoryId(), r.x(), r.y(), r.w(), r.h(), r.score()));
+                // Shortest float32 round-trip text: reading a results file back and rewriting it changes nothing.
+                w.write((i == 0 ? "" : ",\n") + "{\"image_id\": " + r.imageId() + ", \"category_id\": " + r.categoryId()
+                        + ", \"bbox\": [" + f(r.x()) + ", " + f(r.y()) + ", " + f(r.w()) + ", " + f(r.h()) + "], \"score\": "
+                        + f(r.score()) + "}");
             }
             w.write("]\n");
         }

@@ -32,6 +32,9 @@ import dev.dwjava.model.weights.WeightLoader;
 import dev.dwjava.train.cli.DetectCommand;
 import dev.dwjava.train.config.DataConfig;
 import dev.dwjava.train.config.DwConfig;
+import dev.dwjava.train.dist.Collectives;
+import dev.dwjava.train.dist.GradientAverager;
+import dev.dwjava.train.dist.RankMean;
 import dev.dwjava.train.engine.CheckpointHook;
 import dev.dwjava.train.engine.Checkpoints;
 import dev.dwjava.train.engine.MetricsLog;
@@ -52,11 +55,21 @@ public final class TrainRunner {
     private final DwConfig.Loaded loaded;
     private final Path workDir;
     private final PrintStream out;
+    private final Collectives collectives;
 
     public TrainRunner(DwConfig.Loaded loaded, Path workDir, PrintStream out) {
+        this(loaded, workDir, out, Collectives.SINGLE);
+    }
+
+    /**
+     * @param collectives the process group of a data-parallel run: every rank trains on its share of each epoch,
+     *                    gradients and the DW normalisers are averaged, rank 0 alone logs, checkpoints and evaluates
+     */
+    public TrainRunner(DwConfig.Loaded loaded, Path workDir, PrintStream out, Collectives collectives) {
         this.loaded = loaded;
         this.workDir = workDir;
         this.out = out;
+        this.collectives = collectives;
     }
 
     /**
@@ -66,9 +79,13 @@ public final class TrainRunner {
     public CocoEvalResult run(Path resume) throws IOException {
         DwConfig cfg = loaded.config();
         Torch.init();
+        boolean main = collectives.rank() == 0;
         Files.createDirectories(workDir);
-        Files.writeString(workDir.resolve("config.yaml"), loaded.yaml());
-        prepareSynthetic(cfg.data());
+        if (main) {
+            Files.writeString(workDir.resolve("config.yaml"), loaded.yaml());
+            prepareSynthetic(cfg.data());
+        }
+        collectives.barrier();
         CocoDataset train = CocoDataset.load(Path.of(cfg.data().train().annotations()), Path.of(cfg.data().train().images()), true);
         CocoDataset val = CocoDataset.load(Path.of(cfg.data().val().annotations()), Path.of(cfg.data().val().images()), false);
         out.println("train: " + train);
@@ -84,10 +101,10 @@ public final class TrainRunner {
             LoadReport r = WeightLoader.loadTorchvisionBackbone(model, PretrainedWeights.resolve(cfg.runtime().pretrained()));
             out.println("pretrained backbone: " + r);
         }
-        int totalBatch = cfg.data().imagesPerProcess();
+        int totalBatch = cfg.data().imagesPerProcess() * collectives.worldSize();
         double lr = cfg.solver().scaledLr(totalBatch);
-        out.printf("total batch %d (lr %.5g = %.5g × %d / %d, linear scaling rule)%n", totalBatch, lr, cfg.solver().lr(),
-                totalBatch, cfg.solver().baseBatch());
+        out.printf("total batch %d = %d processes × %d (lr %.5g = %.5g × %d / %d, linear scaling rule)%n", totalBatch,
+                collectives.worldSize(), cfg.data().imagesPerProcess(), lr, cfg.solver().lr(), totalBatch, cfg.solver().baseBatch());
         Sgd sgd = new Sgd(Sgd.groups(WeightLoader.stateOf(model), cfg.solver().weightDecay(), cfg.solver().normDecay()),
                 cfg.solver().momentum());
         int startEpoch = 0;
@@ -98,23 +115,44 @@ public final class TrainRunner {
             startIter = meta.iter();
             out.println("resumed from " + resume + " (epoch " + meta.epoch() + ", iteration " + meta.iter() + ")");
         }
+        // Every rank starts from rank 0's weights and optimizer state.
+        collectives.broadcast(new ArrayList<>(WeightLoader.stateOf(model).values()), 0);
+        if (!sgd.state().isEmpty()) {
+            collectives.broadcast(new ArrayList<>(sgd.state().values()), 0);
+        }
 
         DataConfig.Scale ts = cfg.data().trainScale();
         Augmentation trainAug = new Augmentation(ts.longEdge(), ts.minShort(), ts.maxShort(), cfg.data().flip());
         try (DetectionLoader loader = new DetectionLoader(train, trainAug, cfg.data().imagesPerProcess(), cfg.data().workers(),
-                cfg.runtime().seed(), true, 0, 1);
+                cfg.runtime().seed(), true, collectives.rank(), collectives.worldSize());
              MetricsLog metrics = new MetricsLog(workDir.resolve("metrics.jsonl"))) {
-            Trainer trainer = new Trainer(model, new DwLoss(), sgd, new LrSchedule(lr, cfg.solver()), cfg.solver().gradClip(),
+            DwLoss loss = new DwLoss(new dev.dwjava.core.dw.TorchDwAssigner(), new RankMean(collectives));
+            Trainer trainer = new Trainer(model, loss, sgd, new LrSchedule(lr, cfg.solver()), cfg.solver().gradClip(),
                     cfg.solver().epochs(), loader.batchesPerEpoch(), startEpoch, startIter);
-            trainer.addHook(new ProgressLogger(cfg.runtime().logInterval(), out, metrics, workDir.resolve("loss_curve.png")));
-            Checkpoints checkpoints = new Checkpoints(workDir, cfg.runtime().keepCheckpoints());
-            trainer.addHook(new CheckpointHook(checkpoints, cfg.runtime().checkpointInterval(),
-                    epoch -> new Checkpoints.Meta(epoch, trainer.iteration(), cfg.runtime().seed(), loaded.yaml(),
-                            Torch.init().toString()), out));
-            if (cfg.runtime().evalInterval() > 0) {
-                trainer.addHook(evalHook(cfg, val, metrics));
+            if (collectives.worldSize() > 1) {
+                trainer.withGradientSync(new GradientAverager(collectives, 25L << 20));
             }
+            if (main) {
+                trainer.addHook(new ProgressLogger(cfg.runtime().logInterval(), out, metrics, workDir.resolve("loss_curve.png")));
+                Checkpoints checkpoints = new Checkpoints(workDir, cfg.runtime().keepCheckpoints());
+                trainer.addHook(new CheckpointHook(checkpoints, cfg.runtime().checkpointInterval(),
+                        epoch -> new Checkpoints.Meta(epoch, trainer.iteration(), cfg.runtime().seed(), loaded.yaml(),
+                                Torch.init().toString()), out));
+                if (cfg.runtime().evalInterval() > 0) {
+                    trainer.addHook(evalHook(cfg, val, metrics));
+                }
+            }
+            // The other ranks wait while rank 0 checkpoints and evaluates.
+            trainer.addHook(new TrainHook() {
+                @Override
+                public void afterEpoch(Trainer t, int epoch) {
+                    collectives.barrier();
+                }
+            });
             trainer.train(epoch -> batches(loader.epoch(epoch)));
+        }
+        if (!main) {
+            return null;
         }
         CocoEvalResult result = lastEval;
         if (result != null) {

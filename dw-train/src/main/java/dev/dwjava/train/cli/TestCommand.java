@@ -16,6 +16,10 @@ import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.weights.WeightLoader;
 import dev.dwjava.train.config.DataConfig;
 import dev.dwjava.train.config.DwConfig;
+import dev.dwjava.train.dist.Collectives;
+import dev.dwjava.train.dist.DistEnv;
+import dev.dwjava.train.dist.GlooCollectives;
+import dev.dwjava.data.coco.CocoJson;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -58,8 +62,35 @@ public final class TestCommand implements Callable<Integer> {
         CocoDataset val = CocoDataset.load(Path.of(cfg.data().val().annotations()), Path.of(cfg.data().val().images()), false);
         DataConfig.Scale s = cfg.data().testScale();
         Path results = out != null ? out : Path.of("work_dirs", loaded.name(), "results.bbox.json");
-        CocoEvalResult r = new DatasetTester(model, cfg.test(), new Augmentation(s.longEdge(), s.minShort(), s.maxShort(), 0),
-                cfg.data().imagesPerProcess(), cfg.data().workers()).run(val, limit, results, System.err);
+        DatasetTester tester = new DatasetTester(model, cfg.test(), new Augmentation(s.longEdge(), s.minShort(), s.maxShort(), 0),
+                cfg.data().imagesPerProcess(), cfg.data().workers());
+        DistEnv env = DistEnv.fromEnvironment(System.getenv());
+        CocoEvalResult r;
+        if (!env.distributed()) {
+            r = tester.run(val, limit, results, System.err);
+        } else {
+            // Sharded inference: rank r takes images r, r + N, ...; rank 0 gathers the shards' files and evaluates once.
+            if (limit > 0) {
+                throw new IllegalArgumentException("--limit is not supported with several processes");
+            }
+            try (Collectives c = new GlooCollectives(env)) {
+                Path shard = results.resolveSibling(results.getFileName() + ".rank" + env.rank());
+                DatasetTester.writeResults(shard, tester.infer(val.shard(env.rank(), env.worldSize(), cfg.data().imagesPerProcess()), 0,
+                        env.isMain() ? System.err : null));
+                c.barrier();
+                if (!env.isMain()) {
+                    return 0;
+                }
+                List<CocoJson.Result> all = new ArrayList<>();
+                for (int k = 0; k < env.worldSize(); k++) {
+                    Path f = results.resolveSibling(results.getFileName() + ".rank" + k);
+                    all.addAll(CocoJson.readResults(f));
+                    Files.delete(f);
+                }
+                DatasetTester.writeResults(results, all);
+                r = DatasetTester.evaluate(val, all, 0);
+            }
+        }
         var o = spec.commandLine().getOut();
         o.println("results written to " + results);
         if (eval != null) {

@@ -7,13 +7,16 @@ import java.util.concurrent.Callable;
 
 import dev.dwjava.train.app.TrainRunner;
 import dev.dwjava.train.config.DwConfig;
+import dev.dwjava.train.dist.Collectives;
+import dev.dwjava.train.dist.DistEnv;
+import dev.dwjava.train.dist.GlooCollectives;
 import dev.dwjava.train.engine.Checkpoints;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code dw train}: the original's {@code train.py CONFIG [--work-dir] [--resume-from] [--auto-resume] [--cfg-options]}. */
-@Command(name = "train", description = "Train a DW detector from a config (one process; see tools/dist_train.sh).")
+@Command(name = "train", description = "Train a DW detector from a config (data-parallel over processes with tools/dist_train.sh).")
 public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, description = "Config file (YAML).")
     Path config;
@@ -49,8 +52,19 @@ public final class TrainCommand implements Callable<Integer> {
             from = new Checkpoints(dir, 1).latest().orElse(null);
             System.out.println(from == null ? "auto-resume: no checkpoint in " + dir + ", starting fresh" : "auto-resume: " + from);
         }
-        new TrainRunner(loaded, dir, System.out).run(from);
-        System.out.println("Work dir: " + dir.toAbsolutePath());
+        DistEnv env = DistEnv.fromEnvironment(System.getenv());
+        if (!env.distributed()) {
+            new TrainRunner(loaded, dir, System.out).run(from);
+        } else {
+            dev.dwjava.core.runtime.Torch.init();
+            try (Collectives c = new GlooCollectives(env)) {
+                java.io.PrintStream log = env.isMain() ? System.out : new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+                new TrainRunner(loaded, dir, log, c).run(from);
+            }
+        }
+        if (env.isMain()) {
+            System.out.println("Work dir: " + dir.toAbsolutePath());
+        }
         return 0;
     }
 }

@@ -56,6 +56,14 @@ public final class Trainer {
         this.iter = startIter;
     }
 
+    private dev.dwjava.train.dist.GradientAverager gradientSync;
+
+    /** Averages gradients over ranks after each backward (data-parallel training). */
+    public Trainer withGradientSync(dev.dwjava.train.dist.GradientAverager sync) {
+        this.gradientSync = sync;
+        return this;
+    }
+
     public Trainer addHook(TrainHook hook) {
         hooks.add(hook);
         return this;
@@ -133,6 +141,9 @@ public final class Trainer {
             checkFinite(clsNeg, "loss_cls_neg", epoch);
             sgd.zeroGrad();
             total.backward();
+            if (gradientSync != null) {
+                gradientSync.average(sgd.params());
+            }
             long t3 = System.nanoTime();
             double norm = sgd.clipGradNorm(gradClip);
             if (!Double.isFinite(norm)) {
