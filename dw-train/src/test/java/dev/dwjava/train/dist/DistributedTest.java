@@ -75,6 +75,44 @@ class DistributedTest {
     }
 
     @Test
+    void shardedEvaluationGivesTheSameResultsAsOneProcess(@TempDir Path tmp) throws Exception {
+        Torch.init();
+        Path data = tmp.resolve("data");
+        dev.dwjava.data.synthetic.SyntheticCoco.generate(data, 4, 10, 64, 3);
+        Path config = dev.dwjava.train.app.TrainRunnerTest.quickstartConfig().toAbsolutePath();
+        org.bytedeco.pytorch.global.torch.manual_seed(1);
+        dev.dwjava.train.config.DwConfig cfg = dev.dwjava.train.config.DwConfig.load(config, overrides(data)).config();
+        dev.dwjava.model.DwDetector model = new dev.dwjava.model.DwDetector(cfg.model());
+        Path weights = tmp.resolve("w.pth");
+        dev.dwjava.model.weights.TorchFileWriter.writeStateDict(weights, dev.dwjava.model.weights.WeightLoader.stateOf(model));
+        List<String> args = new ArrayList<>(List.of("test", "--config", config.toString(), "--weights", weights.toString(),
+                "--eval", "bbox", "--out", tmp.resolve("two/res.json").toString(), "--cfg-options"));
+        args.addAll(overrides(data));
+        assertEquals(List.of(0, 0), launch(dev.dwjava.train.cli.DwCli.class, 2, tmp.resolve("log"), args.toArray(new String[0])),
+                () -> read(tmp.resolve("log.0")) + read(tmp.resolve("log.1")));
+        args.set(args.indexOf(tmp.resolve("two/res.json").toString()), tmp.resolve("one/res.json").toString());
+        assertEquals(List.of(0), launch(dev.dwjava.train.cli.DwCli.class, 1, tmp.resolve("one"), args.toArray(new String[0])));
+        List<String> one = lines(tmp.resolve("one/res.json")), two = lines(tmp.resolve("two/res.json"));
+        assertTrue(one.size() > 10, "detections: " + one.size());
+        assertEquals(new java.util.TreeSet<>(one), new java.util.TreeSet<>(two));
+        assertEquals(Files.readString(tmp.resolve("one/eval.json")), Files.readString(tmp.resolve("two/eval.json")));
+    }
+
+    private static List<String> overrides(Path data) {
+        return List.of("data.val.annotations=" + data + "/annotations/instances_val.json", "data.val.images=" + data + "/val",
+                "data.images_per_process=3", "data.workers=0",
+                // A random model scores everything near the 0.02 prior: a low threshold gives detections to compare.
+                "test.score_thr=0.005", "model.base_width=8",
+                "model.fpn_channels=16", "model.head_channels=16", "model.gn_groups=4");
+    }
+
+    /** The detections of a results file, one normalised line each (order-free comparison). */
+    private static List<String> lines(Path results) throws IOException {
+        com.fasterxml.jackson.databind.JsonNode list = new com.fasterxml.jackson.databind.ObjectMapper().readTree(results.toFile());
+        return java.util.stream.StreamSupport.stream(list.spliterator(), false).map(Object::toString).toList();
+    }
+
+    @Test
     void environmentIsValidated() {
         assertEquals(DistEnv.SINGLE, DistEnv.fromEnvironment(Map.of()));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
