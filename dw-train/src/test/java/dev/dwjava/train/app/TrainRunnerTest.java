@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A whole (tiny) run: synthetic data, training, checkpoints, evaluation, files in the work dir; then resume and test. */
-class TrainRunnerTest {
+public class TrainRunnerTest {
 
     private static List<String> tiny(Path data) {
         return List.of("model.base_width=8", "model.fpn_channels=16", "model.head_channels=16", "model.gn_groups=4",
@@ -29,7 +29,7 @@ class TrainRunnerTest {
                 "data.images_per_process=4", "solver.epochs=2", "runtime.eval_interval=1", "runtime.log_interval=2");
     }
 
-    static Path quickstartConfig() {
+    public static Path quickstartConfig() {
         Path p = Path.of(System.getProperty("maven.multiModuleProjectDirectory", ".."), "configs", "quickstart.yaml");
         return p.toFile().isFile() ? p : Path.of("..", "configs", "quickstart.yaml");
     }
