@@ -23,6 +23,7 @@ public final class ProgressLogger implements TrainHook {
     private int count;
     private long startNanos;
     private long startIter;
+    private final boolean interactive = System.console() != null;
 
     public ProgressLogger(int interval, PrintStream console, MetricsLog metrics, Path plotFile) {
         this.interval = Math.max(1, interval);
@@ -48,7 +49,16 @@ public final class ProgressLogger implements TrainHook {
         count++;
         long inEpoch = r.iter() + 1 - (long) r.epoch() * t.itersPerEpoch();
         if (count < interval && inEpoch != t.itersPerEpoch()) {
+            if (interactive) {
+                // Between log lines, an in-place progress bar on a terminal.
+                int filled = (int) (30 * inEpoch / Math.max(1, t.itersPerEpoch()));
+                console.printf("\r[%-30s] %d/%d  loss %.4f", "=".repeat(filled), inEpoch, t.itersPerEpoch(), r.total());
+                console.flush();
+            }
             return;
+        }
+        if (interactive) {
+            console.print("\r" + " ".repeat(60) + "\r");
         }
         double done = r.iter() + 1 - startIter;
         double secPerIter = (System.nanoTime() - startNanos) / 1e9 / Math.max(1, done);
