@@ -1,19 +1,15 @@
 package dev.dwjava.core.image;
 
-import java.awt.image.BufferedImage;
-
 import dev.dwjava.core.tensor.Tensors;
-import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * Image tensors of the detection pipelines (DW_SPEC §5.1): RGB pixels to (3, H, W), mmcv's keep-ratio size rule,
- * bilinear resize with half-pixel centres rounded back to 8-bit values (OpenCV's {@code INTER_LINEAR} on uint8;
- * OpenCV's fixed-point weights can differ by one grey level), normalisation with the torchvision mean/std in RGB
- * order, and zero padding.
+ * Image tensors of the detection pipelines (DW_SPEC §5.1): mmcv's keep-ratio size rule, RGB pixels to (3, H, W),
+ * normalisation with the torchvision mean/std in RGB order, flips and zero padding. Resizing happens on the 8-bit
+ * pixels first, byte for byte as OpenCV does ({@link OpenCvResize}).
  */
 public final class ImageTensors {
     /** ImageNet mean and std (RGB, 0–255) of the torchvision weights. */
@@ -22,27 +18,9 @@ public final class ImageTensors {
 
     private ImageTensors() {}
 
-    /** Packed RGB pixels ({@code 0xRRGGBB} per int, row-major) as a float (3, H, W) tensor in [0, 255]. */
-    public static Tensor fromRgb(int[] rgb, int width, int height) {
-        float[] chw = new float[3 * width * height];
-        int plane = width * height;
-        for (int i = 0; i < plane; i++) {
-            chw[i] = (rgb[i] >> 16) & 0xff;
-            chw[plane + i] = (rgb[i] >> 8) & 0xff;
-            chw[2 * plane + i] = rgb[i] & 0xff;
-        }
-        return Tensor.create(chw, 3, height, width);
-    }
-
-    /** Interleaved RGB bytes (row-major, 3 per pixel) as a float (3, H, W) tensor in [0, 255]. */
-    public static Tensor fromInterleavedRgb(byte[] rgb, int width, int height) {
-        return Tensor.create(rgb, false, height, width, 3).permute(2, 0, 1).to(ScalarType.Float);
-    }
-
-    /** A BufferedImage of any type as a float (3, H, W) RGB tensor. */
-    public static Tensor fromImage(BufferedImage image) {
-        int w = image.getWidth(), h = image.getHeight();
-        return fromRgb(image.getRGB(0, 0, w, h, null, 0, w), w, h);
+    /** An RGB image as a float (3, H, W) tensor in [0, 255]. */
+    public static Tensor fromImage(RgbImage image) {
+        return Tensor.create(image.pixels(), false, image.height(), image.width(), 3).permute(2, 0, 1).to(ScalarType.Float);
     }
 
     /**
@@ -54,15 +32,6 @@ public final class ImageTensors {
     public static int[] keepRatioSize(int width, int height, int longEdge, int shortEdge) {
         double f = Math.min((double) longEdge / Math.max(width, height), (double) shortEdge / Math.min(width, height));
         return new int[] {(int) (width * f + 0.5), (int) (height * f + 0.5)};
-    }
-
-    /** Bilinear resize of a (3, H, W) [0, 255] tensor to (3, newH, newW), rounded and clamped to 8-bit values. */
-    public static Tensor resize(Tensor chw, int newWidth, int newHeight) {
-        if (chw.size(1) == newHeight && chw.size(2) == newWidth) {
-            return chw;
-        }
-        return torch.upsample_bilinear2d(chw.unsqueeze(0), new long[] {newHeight, newWidth}, false).squeeze(0)
-                .round().clamp(new ScalarOptional(Tensors.s(0.0)), new ScalarOptional(Tensors.s(255.0)));
     }
 
     /** Mirrors a (C, H, W) tensor left–right. */

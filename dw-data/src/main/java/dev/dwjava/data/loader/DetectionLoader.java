@@ -14,6 +14,8 @@ import java.util.concurrent.Future;
 
 import dev.dwjava.core.dw.GroundTruth;
 import dev.dwjava.core.image.ImageTensors;
+import dev.dwjava.core.image.OpenCvResize;
+import dev.dwjava.core.image.RgbImage;
 import dev.dwjava.core.runtime.TensorScope;
 import dev.dwjava.core.tensor.Tensors;
 import dev.dwjava.data.coco.CocoDataset;
@@ -127,7 +129,7 @@ public final class DetectionLoader implements AutoCloseable {
 
     private Sample load(int index, int epoch) throws java.io.IOException {
         CocoDataset.Entry e = dataset.entries().get(index);
-        ImageDecoder.Pixels px = ImageDecoder.decode(e.file());
+        RgbImage px = ImageDecoder.decode(e.file());
         if (px.width() != e.image().width() || px.height() != e.image().height()) {
             throw new java.io.IOException(e.file() + " is " + px.width() + "x" + px.height() + " but "
                     + dataset.annotations().getFileName() + " says " + e.image().width() + "x" + e.image().height());
@@ -136,7 +138,7 @@ public final class DetectionLoader implements AutoCloseable {
         Augmentation.Choice c = augmentation.draw(r, px.width(), px.height());
         Tensor image;
         try (TensorScope scope = TensorScope.open()) {
-            Tensor t = ImageTensors.resize(ImageTensors.fromInterleavedRgb(px.rgb(), px.width(), px.height()), c.newWidth(), c.newHeight());
+            Tensor t = ImageTensors.fromImage(OpenCvResize.resize(px, c.newWidth(), c.newHeight()));
             if (c.flip()) {
                 t = ImageTensors.flipHorizontal(t);
             }

@@ -40,17 +40,19 @@ class CocoDatasetTest {
                 ann(4, 1, 3, "[200, 5, 10, 10]", 100, 0, 0),         // outside the image
                 ann(5, 1, 3, "[5, 5, 10, 10]", 100, 0, 1),           // ignore flag
                 ann(6, 1, 3, "[1, 2, 3, 4]", 12, 1, 0),              // crowd: kept apart
-                ann(7, 2, 3, "[1, 1, 5, 5]", 0, 0, 0),               // image 2 loses its only box
+                ann(7, 2, 3, "[1, 1, 5, 5]", 0, 0, 0),               // image 2 loses its only box but stays (mmdet)
                 ann(8, 3, 3, "[1, 1, 5, 5]", 25, 0, 0));             // image 3 is narrower than 32
-        CocoDataset train = CocoDataset.load(write(dir, images, anns), dir, true);
-        assertEquals(1, train.size());
+        String withEmpty = images + ",{\"id\": 4, \"file_name\": \"d.jpg\", \"width\": 100, \"height\": 80}";
+        CocoDataset train = CocoDataset.load(write(dir, withEmpty, anns), dir, true);
+        assertEquals(2, train.size());                                // image 4 has no annotation, image 3 is too narrow
+        assertEquals(0, train.entries().get(1).numBoxes());
         CocoDataset.Entry e = train.entries().get(0);
         assertArrayEquals(new float[] {10, 20, 40, 60}, e.boxes());
         assertArrayEquals(new int[] {1}, e.labels());
         assertArrayEquals(new float[] {1, 2, 4, 6}, e.crowdBoxes());
         assertArrayEquals(new long[] {3, 90}, train.categoryIds());
         assertEquals(List.of("a", "z"), train.categoryNames());
-        assertEquals(3, CocoDataset.load(dir.resolve("ann.json"), dir, false).size());   // test mode keeps all
+        assertEquals(4, CocoDataset.load(dir.resolve("ann.json"), dir, false).size());   // test mode keeps all
         assertTrue(train.toString().contains("2 images and 5 annotations filtered out"), train.toString());
     }
 

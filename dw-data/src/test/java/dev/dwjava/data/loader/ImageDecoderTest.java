@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 
+import dev.dwjava.core.image.RgbImage;
 import org.junit.jupiter.api.Test;
 
 /** Files made by Pillow 9.4 (8×6; top-left quarter (220, 30, 30), the rest (20, 40, 200)) decode to RGB. */
@@ -34,20 +35,20 @@ class ImageDecoderTest {
 
     @Test
     void rgbGrayAlphaAndCmyk() throws IOException {
-        ImageDecoder.Pixels p = ImageDecoder.decode(image("rgb.png"));
+        RgbImage p = ImageDecoder.decode(image("rgb.png"));
         assertEquals(8, p.width());
         assertEquals(6, p.height());
         assertNear(new int[] {220, 30, 30}, p.packed(0), 0, "png");
         assertNear(new int[] {20, 40, 200}, p.packed(47), 0, "png");
-        ImageDecoder.Pixels a = ImageDecoder.decode(image("rgba.png"));
+        RgbImage a = ImageDecoder.decode(image("rgba.png"));
         assertNear(new int[] {220, 30, 30}, a.packed(0), 0, "alpha dropped");
-        ImageDecoder.Pixels g = ImageDecoder.decode(image("gray.png"));
+        RgbImage g = ImageDecoder.decode(image("gray.png"));
         int[] gray = rgb(g.packed(0));
         assertTrue(gray[0] == gray[1] && gray[1] == gray[2], "grayscale replicated to RGB");
-        ImageDecoder.Pixels c = ImageDecoder.decode(image("cmyk.jpg"));
+        RgbImage c = ImageDecoder.decode(image("cmyk.jpg"));
         assertNear(new int[] {220, 30, 30}, c.packed(0), 40, "cmyk jpeg");
         assertNear(new int[] {20, 40, 200}, c.packed(47), 40, "cmyk jpeg");
-        ImageDecoder.Pixels g16 = ImageDecoder.decode(image("gray16.png"));
+        RgbImage g16 = ImageDecoder.decode(image("gray16.png"));
         assertEquals(8, g16.width());
         int[] last = rgb(g16.packed(47)), first = rgb(g16.packed(0));
         assertTrue(last[0] > first[0], "16-bit values keep their order after conversion to 8 bits");

@@ -3,13 +3,15 @@ package dev.dwjava.model.inference;
 import java.awt.image.BufferedImage;
 
 import dev.dwjava.core.image.ImageTensors;
+import dev.dwjava.core.image.OpenCvResize;
+import dev.dwjava.core.image.RgbImage;
 import dev.dwjava.model.postprocess.ImageMeta;
 import org.bytedeco.pytorch.Tensor;
 
 /**
  * The test pipeline of the DW configs (DW_SPEC §5.1): keep-ratio resize so that the image fits (1333, 800) with
- * mmcv's rounding ({@code f = min(1333/long, 800/short)}, size {@code int(w·f + 0.5) × int(h·f + 0.5)}), bilinear
- * interpolation with half-pixel centres rounded back to 8 bits as OpenCV does, normalisation with the torchvision
+ * mmcv's rounding ({@code f = min(1333/long, 800/short)}, size {@code int(w·f + 0.5) × int(h·f + 0.5)}), OpenCV's
+ * bilinear interpolation byte for byte, normalisation with the torchvision
  * mean/std in RGB order, and zero padding to a multiple of 32.
  */
 public final class Preprocessor {
@@ -36,7 +38,8 @@ public final class Preprocessor {
     public Input apply(BufferedImage image) {
         int w = image.getWidth(), h = image.getHeight();
         int[] size = resizedSize(w, h);
-        Tensor chw = ImageTensors.normalize(ImageTensors.resize(ImageTensors.fromImage(image), size[0], size[1]));
+        RgbImage resized = OpenCvResize.resize(RgbImage.of(image), size[0], size[1]);
+        Tensor chw = ImageTensors.normalize(ImageTensors.fromImage(resized));
         Tensor padded = ImageTensors.padBatch(java.util.List.of(chw), 32);
         return new Input(padded, new ImageMeta(size[1], size[0], (float) ((double) size[0] / w), (float) ((double) size[1] / h)));
     }

@@ -1,0 +1,55 @@
+package dev.dwjava.core.image;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+
+/**
+ * An 8-bit RGB image, rows top to bottom, pixels interleaved {@code R, G, B}: the value at (x, y, c) is
+ * {@code pixels[(y * width + x) * 3 + c] & 0xFF}. The array is owned by the image; do not change it.
+ *
+ * @param width  pixels per row
+ * @param height rows
+ * @param pixels {@code width * height * 3} bytes
+ */
+public record RgbImage(int width, int height, byte[] pixels) {
+    public RgbImage {
+        if (width <= 0 || height <= 0 || pixels.length != (long) width * height * 3) {
+            throw new IllegalArgumentException("RGB image of " + width + " x " + height + " needs "
+                    + ((long) width * height * 3) + " bytes, found " + pixels.length);
+        }
+    }
+
+    /** Channel {@code c} (0 = R) of pixel (x, y), 0..255. */
+    public int get(int x, int y, int c) {
+        return pixels[(y * width + x) * 3 + c] & 0xFF;
+    }
+
+    /** Pixel {@code i} (row-major) as 0xRRGGBB. */
+    public int packed(int i) {
+        return (pixels[3 * i] & 0xff) << 16 | (pixels[3 * i + 1] & 0xff) << 8 | pixels[3 * i + 2] & 0xff;
+    }
+
+    /** Any BufferedImage as RGB bytes; grayscale, 16-bit and alpha go through Java2D's conversion to sRGB. */
+    public static RgbImage of(BufferedImage img) {
+        int w = img.getWidth(), h = img.getHeight();
+        byte[] out = new byte[3 * w * h];
+        if (img.getType() == BufferedImage.TYPE_3BYTE_BGR && img.getRaster().getDataBuffer() instanceof DataBufferByte db
+                && db.getNumBanks() == 1 && db.getData().length == out.length) {
+            // JPEG's usual layout: swap BGR to RGB straight from the raster (getRGB converts pixel by pixel, slowly).
+            byte[] bgr = db.getData();
+            for (int i = 0; i < out.length; i += 3) {
+                out[i] = bgr[i + 2];
+                out[i + 1] = bgr[i + 1];
+                out[i + 2] = bgr[i];
+            }
+        } else {
+            int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
+            for (int i = 0; i < argb.length; i++) {
+                out[3 * i] = (byte) (argb[i] >> 16);
+                out[3 * i + 1] = (byte) (argb[i] >> 8);
+                out[3 * i + 2] = (byte) argb[i];
+            }
+        }
+        return new RgbImage(w, h, out);
+    }
+}
