@@ -76,9 +76,12 @@ public final class DatasetTester {
                     }
                 }
                 double secs = (System.nanoTime() - start) / 1e9;
-                if (progress != null) {
-                    progress.printf(Locale.ROOT, "\r[%-30s] %d/%d, %.1f img/s, ETA %.0f s ", "=".repeat(30 * done / total),
-                            done, total, done / secs, (total - done) / Math.max(1e-9, done / secs));
+                // A live bar on a terminal; in logs, one line per tenth of the work.
+                boolean tick = System.console() != null || done == total
+                        || 10 * done / total != 10 * (done - batchSize) / total;
+                if (progress != null && tick) {
+                    progress.printf(Locale.ROOT, "%s[%-30s] %d/%d, %.1f img/s, ETA %.0f s ", System.console() != null ? "\r" : "\n",
+                            "=".repeat(30 * done / total), done, total, done / secs, (total - done) / Math.max(1e-9, done / secs));
                 }
             }
         }
