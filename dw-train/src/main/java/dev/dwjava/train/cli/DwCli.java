@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         description = "Dual Weighting (DW) object detector on libtorch for the JVM.",
         subcommands = {VersionCommand.class, ReferenceCommand.class, SelfCheckCommand.class, PrintConfigCommand.class,
                 ForwardCommand.class, DetectCommand.class, BenchCommand.class, CocoEvalCommand.class,
-                TrainCommand.class, TestCommand.class, QuickstartCommand.class, MakeSyntheticCommand.class,
+                TrainCommand.class, TestCommand.class, QuickstartCommand.class, MakeSyntheticCommand.class, BrowseCommand.class,
                 CommandLine.HelpCommand.class})
 public final class DwCli implements Runnable {
     @CommandLine.Spec

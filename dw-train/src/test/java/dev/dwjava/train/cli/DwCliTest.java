@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -171,5 +172,22 @@ class DwCliTest {
         assertEquals(5, r.get("per_class").size());
         assertEquals(2, run("coco-eval", "--ann", gt.toString(), "--results", tmp.resolve("none.json").toString()));
         assertTrue(err.toString().contains("none.json"), err.toString());
+    }
+
+    @Test
+    void browseDrawsGroundTruth(@TempDir Path tmp) throws Exception {
+        Path data = tmp.resolve("data");
+        dev.dwjava.data.synthetic.SyntheticCoco.generate(data, 2, 6, 64, 1);
+        String config = dev.dwjava.train.app.TrainRunnerTest.quickstartConfig().toString();
+        String[] over = {"--cfg-options", "data.val.annotations=" + data + "/annotations/instances_val.json",
+            "data.val.images=" + data + "/val"};
+        List<String> args = new java.util.ArrayList<>(List.of("browse", "--config", config, "--out", tmp.resolve("gt").toString(),
+                "--count", "3"));
+        args.addAll(List.of(over));
+        assertEquals(0, run(args.toArray(new String[0])), err.toString());
+        assertTrue(out.toString().contains("drew 3 images"), out.toString());
+        assertEquals(3, Files.list(tmp.resolve("gt")).count());
+        assertEquals(2, run("browse", "--config", config, "--out", tmp.resolve("gt").toString(), "--split", "test"));
+        assertTrue(err.toString().contains("--split must be train or val, found 'test'"), err.toString());
     }
 }

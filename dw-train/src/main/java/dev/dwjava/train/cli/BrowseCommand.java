@@ -1,0 +1,71 @@
+package dev.dwjava.train.cli;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import javax.imageio.ImageIO;
+
+import dev.dwjava.data.coco.CocoDataset;
+import dev.dwjava.model.inference.Detection;
+import dev.dwjava.train.config.DataConfig;
+import dev.dwjava.train.config.DwConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code dw browse}: draws the ground truth of a config's dataset, to check annotations and class names by eye. */
+@Command(name = "browse", description = "Draw the ground-truth boxes and class names of a config's train or val images.")
+public final class BrowseCommand implements Callable<Integer> {
+    @Option(names = "--config", required = true, description = "Config file (YAML).")
+    Path config;
+
+    @Option(names = "--split", defaultValue = "val", description = "train or val (default ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--count", defaultValue = "8", description = "Images to draw (default ${DEFAULT-VALUE}).")
+    int count;
+
+    @Option(names = "--out", required = true, description = "Output folder for the PNGs.")
+    Path out;
+
+    @Option(names = "--cfg-options", arity = "1..*", description = "Config overrides.")
+    List<String> overrides = new ArrayList<>();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        DwConfig cfg = DwConfig.load(config, overrides).config();
+        DataConfig.Split s = switch (split) {
+            case "train" -> cfg.data().train();
+            case "val" -> cfg.data().val();
+            default -> throw new IllegalArgumentException("--split must be train or val, found '" + split + "'");
+        };
+        CocoDataset ds = CocoDataset.load(Path.of(s.annotations()), Path.of(s.images()), split.equals("train"));
+        Files.createDirectories(out);
+        int n = Math.min(count, ds.size());
+        for (int i = 0; i < n; i++) {
+            CocoDataset.Entry e = ds.entries().get(i);
+            BufferedImage img = ImageIO.read(e.file().toFile());
+            if (img == null) {
+                throw new IllegalArgumentException(e.file() + " is not an image");
+            }
+            List<Detection> boxes = new ArrayList<>();
+            float[] b = e.boxes();
+            for (int k = 0; k < e.numBoxes(); k++) {
+                boxes.add(new Detection(b[4 * k], b[4 * k + 1], b[4 * k + 2], b[4 * k + 3], 1f, e.labels()[k],
+                        ds.categoryNames().get(e.labels()[k])));
+            }
+            Path png = out.resolve(e.image().id() + ".png");
+            ImageIO.write(DetectCommand.draw(img, boxes), "png", png.toFile());
+        }
+        spec.commandLine().getOut().println(ds + "\ndrew " + n + " images to " + out);
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+}
