@@ -1,7 +1,6 @@
 package dev.dwjava.core.reference;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -39,8 +38,7 @@ public record Comparison(double maxAbs, double maxRel, String worstKey, List<Str
 
     private static void walk(JsonNode exp, JsonNode got, String path, Accumulator acc) {
         if (exp.isObject()) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = exp.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : exp.properties()) {
                 String key = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
                 JsonNode g = got == null ? null : got.get(e.getKey());
                 if (g == null) {

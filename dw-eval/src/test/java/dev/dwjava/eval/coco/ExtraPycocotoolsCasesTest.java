@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
-import java.util.Iterator;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,8 +22,8 @@ class ExtraPycocotoolsCasesTest {
     void statsAndPerClassApMatchPycocotools() throws IOException {
         JsonNode expected = new ObjectMapper().readTree(CocoEvalTest.res("extra_expected_stats.json").toFile());
         int cases = 0;
-        for (Iterator<Map.Entry<String, JsonNode>> it = expected.fields(); it.hasNext(); cases++) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : expected.properties()) {
+            cases++;
             String c = e.getKey();
             CocoEvalResult r = new CocoEval(CocoJson.readInstances(CocoEvalTest.res(c + "_gt.json")),
                     CocoJson.readResults(CocoEvalTest.res(c + "_dt.json"))).run();

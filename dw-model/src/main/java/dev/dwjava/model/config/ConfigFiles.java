@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -135,8 +134,7 @@ public final class ConfigFiles {
 
     /** Deep merge: mappings merge key by key, anything else is replaced. */
     static void merge(ObjectNode into, JsonNode from) {
-        for (Iterator<Map.Entry<String, JsonNode>> it = from.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : from.properties()) {
             JsonNode existing = into.get(e.getKey());
             if (existing instanceof ObjectNode o && e.getValue().isObject()) {
                 merge(o, e.getValue());
