@@ -95,7 +95,13 @@ public final class DwHead extends Layer {
         }
         List<LevelOutput> out = new ArrayList<>();
         for (int l = 0; l < features.size(); l++) {
-            out.add(forwardLevel(features.get(l), l));
+            // One scope per level: tower activations are released once the level's three outputs exist
+            // (under autograd the graph keeps what backward needs).
+            try (dev.dwjava.core.runtime.TensorScope scope = dev.dwjava.core.runtime.TensorScope.open()) {
+                LevelOutput o = forwardLevel(features.get(l), l);
+                out.add(new LevelOutput(scope.handOut(o.clsLogits()), scope.handOut(o.distances()), scope.handOut(o.objLogits()),
+                        o.stride()));
+            }
         }
         return out;
     }
