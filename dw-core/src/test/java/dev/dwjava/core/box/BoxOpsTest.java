@@ -4,35 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.dwjava.core.runtime.TensorScope;
-import dev.dwjava.core.runtime.Torch;
+import dev.dwjava.core.ScopedTensors;
 import dev.dwjava.core.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Box ops against values worked out by hand. */
+@ExtendWith(ScopedTensors.class)
 class BoxOpsTest {
-    private TensorScope scope;
-
-    @BeforeAll
-    static void init() {
-        Torch.init();
-    }
-
-    @BeforeEach
-    void open() {
-        scope = TensorScope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
-
     private static Tensor boxes(double... xyxy) {
         return Tensors.of(xyxy, ScalarType.Double, xyxy.length / 4, 4);
     }

@@ -6,36 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Random;
 
-import dev.dwjava.core.runtime.TensorScope;
-import dev.dwjava.core.runtime.Torch;
+import dev.dwjava.core.ScopedTensors;
 import dev.dwjava.core.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** NMS contract: strict threshold, stable ties, class awareness, empty input, agreement with a slow reference. */
+@ExtendWith(ScopedTensors.class)
 class CpuNmsTest {
     private final Nms nms = new CpuNms();
-    private TensorScope scope;
-
-    @BeforeAll
-    static void init() {
-        Torch.init();
-    }
-
-    @BeforeEach
-    void open() {
-        scope = TensorScope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
-
     private static Tensor t(double[] v, long... shape) {
         return Tensors.of(v, ScalarType.Float, shape);
     }

@@ -10,37 +10,19 @@ import java.util.Random;
 import dev.dwjava.core.box.DistanceCoder;
 import dev.dwjava.core.point.FeatureLevel;
 import dev.dwjava.core.point.PointGrid;
+import dev.dwjava.core.ScopedTensors;
 import dev.dwjava.core.runtime.TensorScope;
-import dev.dwjava.core.runtime.Torch;
 import dev.dwjava.core.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Edge cases of the DW assignment (DW_SPEC §3.6, §3.10) with answers derived by hand or in closed form. */
+@ExtendWith(ScopedTensors.class)
 class DwAssignerTest {
     private static final ScalarType F64 = ScalarType.Double;
     private final TorchDwAssigner assigner = new TorchDwAssigner();
-    private TensorScope scope;
-
-    @BeforeAll
-    static void init() {
-        Torch.init();
-    }
-
-    @BeforeEach
-    void open() {
-        scope = TensorScope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
-
     /** One 64×64 level at stride 8 plus one at 16: P = 64 + 16. */
     private static PointGrid grid() {
         return PointGrid.generate(List.of(new FeatureLevel(8, 8, 8), new FeatureLevel(4, 4, 16)), F64);

@@ -19,37 +19,19 @@ import java.util.zip.ZipOutputStream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.dwjava.core.runtime.TensorScope;
+import dev.dwjava.core.ScopedTensors;
 import dev.dwjava.core.runtime.Torch;
 import dev.dwjava.core.tensor.Tensors;
 import dev.dwjava.model.Fixtures;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The pure-Java torch.save reader and writer against files made by PyTorch 1.13 (make_fixtures.py). */
+@ExtendWith(ScopedTensors.class)
 class TorchFileTest {
-    private TensorScope scope;
-
-    @BeforeAll
-    static void init() {
-        Torch.init();
-    }
-
-    @BeforeEach
-    void open() {
-        scope = TensorScope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
-
     @Test
     @SuppressWarnings("unchecked")
     void readsContainersDtypesAndViews() throws IOException {
