@@ -25,6 +25,7 @@ import org.bytedeco.pytorch.global.torch;
 public final class TorchDwAssigner implements DwAssigner {
     /** Upper bound of (GT, point) flags materialised at once by the inside test. */
     static final long MAX_MASK_ELEMENTS = 1L << 23;
+    private static final PairPriors PRIORS = new TorchPairPriors();
 
     @Override
     public DwAssignment assign(PointGrid points, ImagePredictions predictions, GroundTruth gt) {
@@ -89,12 +90,7 @@ public final class TorchDwAssigner implements DwAssigner {
 
     /** Gaussian center prior in units of the point's stride (§3.2), σ and mean fixed. */
     static Tensor centerPrior(Tensor pairXy, Tensor pairStride, Tensor pairGtBox) {
-        Tensor cx = col(pairGtBox, 0).add(col(pairGtBox, 2)).div(s(2));
-        Tensor cy = col(pairGtBox, 1).add(col(pairGtBox, 3)).div(s(2));
-        Tensor dx = col(pairXy, 0).sub(cx).div(pairStride).pow(s(2));
-        Tensor dy = col(pairXy, 1).sub(cy).div(pairStride).pow(s(2));
-        double twoSigmaSq = DwConstants.TWO_SIGMA_SQUARED;
-        return dx.neg().div(s(twoSigmaSq)).exp().mul(dy.neg().div(s(twoSigmaSq)).exp());
+        return PRIORS.centerPrior(pairXy, pairStride, pairGtBox);
     }
 
     /** σ(a_{i,c_j})·σ(o_i) for each pair, detached. */

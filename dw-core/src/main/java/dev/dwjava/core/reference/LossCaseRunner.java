@@ -8,10 +8,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dwjava.core.dw.AssignmentDiagnostics;
+import dev.dwjava.core.dw.DwAssigner;
 import dev.dwjava.core.dw.DwLoss;
 import dev.dwjava.core.dw.DwLossResult;
 import dev.dwjava.core.dw.GroundTruth;
 import dev.dwjava.core.dw.ImagePredictions;
+import dev.dwjava.core.dw.RankAverager;
+import dev.dwjava.core.dw.TorchDwAssigner;
 import dev.dwjava.core.point.Levels;
 import dev.dwjava.core.point.PointGrid;
 import dev.dwjava.core.runtime.TensorScope;
@@ -25,6 +28,17 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  */
 public final class LossCaseRunner implements CaseRunner {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
+    private final DwAssigner assigner;
+
+    /** With the libtorch assigner. */
+    public LossCaseRunner() {
+        this(new TorchDwAssigner());
+    }
+
+    /** With another implementation of the assignment (the CUDA kernels, for instance). */
+    public LossCaseRunner(DwAssigner assigner) {
+        this.assigner = assigner;
+    }
 
     @Override
     public ObjectNode run(ReferenceCase c, ScalarType dtype) {
@@ -43,7 +57,7 @@ public final class LossCaseRunner implements CaseRunner {
                 Tensor boxes = NestedArrays.toTensor(gtBoxes.get(b), dtype, "inputs.gt_bboxes[" + b + "]").reshape(-1, 4);
                 gts.add(new GroundTruth(boxes, NestedArrays.toLongTensor(gtLabels.get(b), "inputs.gt_labels[" + b + "]").reshape(-1)));
             }
-            DwLossResult loss = new DwLoss().compute(points, preds, gts);
+            DwLossResult loss = new DwLoss(assigner, RankAverager.SINGLE_PROCESS).compute(points, preds, gts);
             Tensor total = loss.total();
             total.backward();
 

@@ -76,7 +76,12 @@ public final class Tensors {
         return like.options().dtype(new ScalarTypeOptional(dtype));
     }
 
-    /** A new tensor of zeros with the dtype and device of {@code like}. */
+    /** A new uninitialised tensor with the given options (every element must be written before it is read). */
+    public static Tensor empty(TensorOptions options, long... shape) {
+        return torch.empty(shape, options, new org.bytedeco.pytorch.MemoryFormatOptional());
+    }
+
+    /** A new zero-filled tensor with the dtype and device of {@code like}. */
     public static Tensor zeros(Tensor like, long... shape) {
         return torch.zeros(shape, like.options());
     }

@@ -1,0 +1,47 @@
+package dev.dwjava.kernels;
+
+import dev.dwjava.core.box.BoxOps;
+import dev.dwjava.core.box.BoxOverlaps;
+import dev.dwjava.core.tensor.Tensors;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/** {@link BoxOverlaps} with the {@code dw_pairwise_overlaps} kernel: one thread per (i, j), no broadcast temporaries. */
+public final class KernelBoxOverlaps implements BoxOverlaps {
+    private final KernelLauncher launcher;
+
+    public KernelBoxOverlaps(KernelLauncher launcher) {
+        this.launcher = launcher;
+    }
+
+    @Override
+    public Tensor pairwiseIou(Tensor a, Tensor b) {
+        return pairwise(a, b, false);
+    }
+
+    @Override
+    public Tensor pairwiseGiou(Tensor a, Tensor b) {
+        return pairwise(a, b, true);
+    }
+
+    private Tensor pairwise(Tensor a, Tensor b, boolean giou) {
+        Tensors.requireRows(a, 4, "boxes a");
+        Tensors.requireRows(b, 4, "boxes b");
+        launcher.require(a, "boxes a");
+        launcher.require(b, "boxes b");
+        KernelDtype dtype = KernelDtype.of(a, "boxes a");
+        Tensor bb = b.to(a.scalar_type()).contiguous();
+        Tensor aa = a.contiguous();
+        long n = a.size(0), m = b.size(0);
+        Tensor out = Tensors.empty(Tensors.optionsLike(a, a.scalar_type()), n, m);
+        if (n * m == 0) {
+            return out;
+        }
+        int block = launcher.defaultBlock();
+        try (KernelArgs args = new KernelArgs().tensor("a", aa).tensor("b", bb).i64(n).i64(m).i32(giou ? 1 : 0)
+                .real(a.scalar_type(), BoxOps.EPS).tensor("out", out)) {
+            launcher.launch(dtype.kernel("dw_pairwise_overlaps"), (n * m + block - 1) / block, 1, block, args);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.dwjava.kernels;
+
+import dev.dwjava.core.dw.DwConstants;
+import dev.dwjava.core.dw.PairPriors;
+import dev.dwjava.core.tensor.Tensors;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/** {@link PairPriors} with the {@code dw_pair_priors} kernel, which computes both quantities in one pass. */
+public final class KernelPairPriors implements PairPriors {
+    private final KernelLauncher launcher;
+
+    public KernelPairPriors(KernelLauncher launcher) {
+        this.launcher = launcher;
+    }
+
+    @Override
+    public Tensor centerPrior(Tensor pairXy, Tensor pairStride, Tensor pairGtBox) {
+        return both(pairXy, pairStride, pairGtBox)[0];
+    }
+
+    @Override
+    public Tensor centerness(Tensor pairXy, Tensor pairGtBox) {
+        // The stride only scales the prior; ones keep the kernel's single pass.
+        return both(pairXy, torch.ones_like(pairXy.select(1, 0)), pairGtBox)[1];
+    }
+
+    /** @return {center prior (n), centerness (n)} */
+    public Tensor[] both(Tensor pairXy, Tensor pairStride, Tensor pairGtBox) {
+        long n = pairXy.size(0);
+        Tensors.requireShape(pairXy, "pairXy", n, 2);
+        Tensors.requireShape(pairStride, "pairStride", n);
+        Tensors.requireShape(pairGtBox, "pairGtBox", n, 4);
+        launcher.require(pairXy, "pairXy");
+        KernelDtype dtype = KernelDtype.of(pairXy, "pairXy");
+        Tensor xy = pairXy.contiguous();
+        Tensor stride = pairStride.to(pairXy.scalar_type()).contiguous();
+        Tensor box = pairGtBox.to(pairXy.scalar_type()).contiguous();
+        Tensor prior = Tensors.empty(Tensors.optionsLike(pairXy, pairXy.scalar_type()), n);
+        Tensor ctr = torch.empty_like(prior);
+        if (n > 0) {
+            int block = launcher.defaultBlock();
+            try (KernelArgs args = new KernelArgs().tensor("pairXy", xy).tensor("pairStride", stride).tensor("pairGtBox", box)
+                    .i64(n).real(pairXy.scalar_type(), DwConstants.TWO_SIGMA_SQUARED).tensor("prior", prior).tensor("centerness", ctr)) {
+                launcher.launch(dtype.kernel("dw_pair_priors"), (n + block - 1) / block, 1, block, args);
+            }
+        }
+        return new Tensor[] {prior, ctr};
+    }
+}

@@ -1,0 +1,80 @@
+package dev.dwjava.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+
+import dev.dwjava.core.ScopedTensors;
+import dev.dwjava.core.box.CpuNms;
+import dev.dwjava.core.tensor.Tensors;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Bitmask NMS (host build of the device code) keeps exactly the boxes the CPU reference keeps, in the same order. */
+@ExtendWith(ScopedTensors.class)
+class KernelNmsTest {
+    private final CpuNms reference = new CpuNms();
+
+    @Test
+    void handExample() {
+        // Box 1 overlaps box 0 with IoU 81/119 > 0.5 and is removed; box 2 is another class; box 3 is far away.
+        Tensor boxes = Tensors.of(new double[] {0, 0, 10, 10, 1, 1, 11, 11, 1, 1, 11, 11, 50, 50, 60, 60}, ScalarType.Float, 4, 4);
+        Tensor scores = Tensors.of(new double[] {0.9, 0.8, 0.7, 0.95}, ScalarType.Float, 4);
+        Tensor labels = Tensors.ofLongs(new long[] {0, 0, 1, 0}, 4);
+        KernelNms nms = new KernelNms(HostKernels.launcher(32));
+        assertArrayEquals(new long[] {3, 0, 2}, Tensors.toLongs(nms.batchedNms(boxes, scores, labels, 0.5)));
+        assertArrayEquals(new long[] {3, 0}, Tensors.toLongs(nms.nms(boxes, scores, 0.5)));
+    }
+
+    @Test
+    void thresholdIsStrict() {
+        // [0,0,2,1] and [0,0,1,1]: overlap 1, union 2, IoU exactly 0.5, which does not suppress at threshold 0.5.
+        Tensor boxes = Tensors.of(new double[] {0, 0, 2, 1, 0, 0, 1, 1}, ScalarType.Float, 2, 4);
+        Tensor scores = Tensors.of(new double[] {0.9, 0.8}, ScalarType.Float, 2);
+        KernelNms nms = new KernelNms(HostKernels.launcher(32));
+        assertArrayEquals(new long[] {0, 1}, Tensors.toLongs(nms.nms(boxes, scores, 0.5)));
+        assertArrayEquals(new long[] {0}, Tensors.toLongs(nms.nms(boxes, scores, 0.49)));
+    }
+
+    @Test
+    void emptyInputKeepsNothing() {
+        Tensor none = Tensors.of(new double[0], ScalarType.Float, 0, 4);
+        Tensor kept = new KernelNms(HostKernels.launcher(32)).nms(none, Tensors.of(new double[0], ScalarType.Float, 0), 0.5);
+        assertEquals(0, kept.numel());
+        assertTrue(Tensors.hasType(kept, ScalarType.Long));
+    }
+
+    @ParameterizedTest(name = "{0} boxes, {1} classes, {2}, gather block {3}")
+    @CsvSource({
+        "1, 1, Float, 32", "63, 3, Float, 32", "64, 1, Float, 32", "65, 2, Double, 32",
+        "1000, 80, Float, 32", "1000, 1, Float, 256", "2500, 5, Double, 64", "2500, 5, Float, 1"})
+    void matchesTheCpuReference(int n, int numClasses, ScalarType dtype, int gatherBlock) {
+        Random r = new Random(n * 31L + numClasses);
+        Tensor boxes = RandomInputs.boxes(r, n, dtype), scores = RandomInputs.scores(r, n, dtype);
+        Tensor labels = RandomInputs.labels(r, n, numClasses);
+        KernelNms nms = new KernelNms(HostKernels.launcher(32), gatherBlock);
+        for (double thr : new double[] {0.3, 0.5, 0.7}) {
+            long[] expected = Tensors.toLongs(reference.batchedNms(boxes, scores, labels, thr));
+            long[] got = Tensors.toLongs(nms.batchedNms(boxes, scores, labels, thr));
+            assertArrayEquals(expected, got, "threshold " + thr);
+            assertTrue(n < 64 || expected.length < n, "the case must suppress something");
+        }
+    }
+
+    @Test
+    void tooManyBoxesIsAClearError() {
+        long n = KernelNms.MAX_BOXES + 1;
+        Tensor boxes = Tensors.zeros(Tensors.of(new double[1], ScalarType.Float, 1), n, 4);
+        Tensor scores = Tensors.zeros(boxes, n);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new KernelNms(HostKernels.launcher(32)).nms(boxes, scores, 0.5));
+        assertTrue(e.getMessage().contains("at most " + KernelNms.MAX_BOXES), e.getMessage());
+    }
+}
