@@ -157,15 +157,15 @@ inline void launch(const std::string& name, const std::string& signature, dim3 g
     auto it = registry().find(name);
     if (it == registry().end()) throw EmulationError("no kernel named " + name);
     const Kernel& k = it->second;
-    if (k.signature != signature) {
-        throw EmulationError("kernel " + name + " takes parameters (" + k.signature + ") but the launch passed (" +
-                             signature + ")");
-    }
     if (grid.x == 0 || grid.y == 0 || grid.z == 0 || block.x == 0 || block.y == 0 || block.z == 0) {
         throw EmulationError("kernel " + name + ": empty grid or block");
     }
     if (static_cast<std::size_t>(block.x) * block.y * block.z > 1024) {
         throw EmulationError("kernel " + name + ": more than 1024 threads per block");
+    }
+    if (k.signature != signature) {
+        throw EmulationError("kernel " + name + " takes parameters (" + k.signature + ") but the launch passed (" +
+                             signature + ")");
     }
     current.grid_dim = grid;
     current.block_dim = block;

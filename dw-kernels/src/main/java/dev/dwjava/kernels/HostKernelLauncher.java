@@ -47,7 +47,9 @@ public final class HostKernelLauncher implements KernelLauncher {
             int rc = HostLaunch.dw_host_launch(kernel, args.signature(), Math.toIntExact(gridX), Math.toIntExact(gridY), 1,
                     block, 1, 1, args.pointers(), error, ERROR_CAPACITY);
             if (rc != 0) {
-                throw new KernelException("host launch of " + kernel + " failed: " + error.getString());
+                String message = error.getString();
+                int end = message.indexOf('\0');
+                throw new KernelException("host launch of " + kernel + " failed: " + (end < 0 ? message : message.substring(0, end)));
             }
         }
     }

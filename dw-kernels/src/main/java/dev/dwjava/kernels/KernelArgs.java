@@ -26,8 +26,8 @@ public final class KernelArgs implements AutoCloseable {
     /** A tensor's data pointer; the tensor must be contiguous and stay alive until the launch has completed. */
     public KernelArgs tensor(String name, Tensor t) {
         if (t.numel() > 0 && !t.is_contiguous()) {
-            throw new IllegalArgumentException("kernel argument " + name + " must be contiguous, found strides of shape "
-                    + Tensors.shapeOf(t));
+            throw new IllegalArgumentException("kernel argument " + name + " must be contiguous (a view of shape "
+                    + Tensors.shapeOf(t) + " was given)");
         }
         return add('p', new LongPointer(1).put(t.numel() == 0 ? 0L : t.mutable_data_ptr().address()));
     }

@@ -1,5 +1,7 @@
 package dev.dwjava.model;
 
+import dev.dwjava.core.runtime.ComputeDevice;
+
 import java.util.List;
 
 import dev.dwjava.model.backbone.ResNet;
@@ -23,6 +25,7 @@ public final class DwDetector extends Layer {
     private final ResNet backbone;
     private final Fpn neck;
     private final DwHead head;
+    private ComputeDevice device = ComputeDevice.CPU;
 
     public DwDetector(ModelConfig config) {
         this.config = config;
@@ -37,13 +40,35 @@ public final class DwDetector extends Layer {
         return config;
     }
 
-    /** @param images (B, 3, H, W), H and W multiples of 32; @return per level P3..P7 the head outputs */
+    /**
+     * @param images (B, 3, H, W), H and W multiples of 32; moved to the model's device when they are elsewhere
+     * @return per level P3..P7 the head outputs, on the model's device
+     */
     public List<LevelOutput> forward(Tensor images) {
         if (images.dim() != 4 || images.size(1) != 3) {
             throw new IllegalArgumentException("images must have shape (B, 3, H, W), found "
                     + java.util.Arrays.toString(images.shape()));
         }
+        if (images.is_cuda() != device.cuda()) {
+            images = images.to(device.torchDevice(), images.scalar_type());
+        }
         return head.forward(neck.forward(backbone.forward(images)));
+    }
+
+    /**
+     * Moves every parameter and buffer to {@code target} in place (the layers' handles follow), after checking that the
+     * device exists. Load weights before or after: loading copies into the parameters wherever they live.
+     */
+    public DwDetector moveTo(ComputeDevice target) {
+        target.requireAvailable();
+        to(target.torchDevice(), false);
+        this.device = target;
+        return this;
+    }
+
+    /** Where the parameters live. */
+    public ComputeDevice device() {
+        return device;
     }
 
     /** Number of trainable parameters (elements). */

@@ -127,6 +127,27 @@ class DwDetectorTest {
     }
 
     @Test
+    void movingTheModelUpdatesEveryParameterInPlace() throws IOException {
+        // Module.to(...) swaps each parameter's data in place (set_data), so the Java handles that the layers hold see
+        // the new dtype or device. Checked with a dtype move, which runs on any machine: a handle left behind would
+        // make the float64 forward fail on mixed dtypes.
+        try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+            DwDetector model = new DwDetector(new ModelConfig(50, 4, 1, 16, 16, 2, 4, 3, true, false));
+            WeightLoader.loadModel(model, Fixtures.path("tiny_dw_r50_mmdet.pth"), true);
+            Map<String, Tensor> io = TorchFile.loadStateDict(Fixtures.path("tiny_dw_r50_io.pth"));
+            model.to(org.bytedeco.pytorch.global.torch.ScalarType.Double, false);
+            for (Tensor p : model.parameterList()) {
+                assertTrue(Tensors.hasType(p, org.bytedeco.pytorch.global.torch.ScalarType.Double));
+            }
+            List<LevelOutput> out = model.forward(io.get("input").to(org.bytedeco.pytorch.global.torch.ScalarType.Double));
+            for (int l = 0; l < 5; l++) {
+                assertTrue(Tensors.hasType(out.get(l).clsLogits(), org.bytedeco.pytorch.global.torch.ScalarType.Double));
+                assertClose(io.get("cls_" + l).to(org.bytedeco.pytorch.global.torch.ScalarType.Double), out.get(l).clsLogits(), "cls_" + l);
+            }
+        }
+    }
+
+    @Test
     void torchvisionBackboneWeightsLoadByName() throws IOException {
         try (TensorScope scope = TensorScope.open()) {
             DwDetector model = new DwDetector(ModelConfig.paper(18, false));

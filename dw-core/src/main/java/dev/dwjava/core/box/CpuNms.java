@@ -18,7 +18,7 @@ public final class CpuNms implements Nms {
     public Tensor nms(Tensor boxes, Tensor scores, double iouThreshold) {
         check(boxes, scores);
         int n = (int) boxes.size(0);
-        return indices(greedy(Tensors.toDoubles(boxes), Tensors.toDoubles(scores), new int[n], iouThreshold));
+        return indices(greedy(Tensors.toDoubles(boxes), Tensors.toDoubles(scores), new int[n], iouThreshold), boxes);
     }
 
     @Override
@@ -32,7 +32,7 @@ public final class CpuNms implements Nms {
         for (int i = 0; i < raw.length; i++) {
             cls[i] = Math.toIntExact(raw[i]);
         }
-        return indices(greedy(Tensors.toDoubles(boxes), Tensors.toDoubles(scores), cls, iouThreshold));
+        return indices(greedy(Tensors.toDoubles(boxes), Tensors.toDoubles(scores), cls, iouThreshold), boxes);
     }
 
     /**
@@ -113,11 +113,13 @@ public final class CpuNms implements Nms {
         }
     }
 
-    private static Tensor indices(int[] a) {
+    /** The kept indices on the device of the input, so callers can index with them directly. */
+    private static Tensor indices(int[] a, Tensor like) {
         long[] out = new long[a.length];
         for (int i = 0; i < a.length; i++) {
             out[i] = a[i];
         }
-        return Tensors.ofLongs(out, out.length);
+        Tensor t = Tensors.ofLongs(out, out.length);
+        return like.is_cpu() ? t : t.to(like.device(), org.bytedeco.pytorch.global.torch.ScalarType.Long);
     }
 }

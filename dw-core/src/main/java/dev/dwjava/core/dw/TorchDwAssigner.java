@@ -80,7 +80,7 @@ public final class TorchDwAssigner implements DwAssigner {
             pointIdx.push_back(col(nz, 1));
         }
         if (numGt == 0) {
-            Tensor empty = torch.zeros(new long[] {0}, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Long));
+            Tensor empty = torch.zeros(new long[] {0}, Tensors.optionsLike(gtBoxes, torch.ScalarType.Long));
             return new InsidePairs(empty, empty);
         }
         return new InsidePairs(torch.cat(pointIdx, 0), torch.cat(gtIdx, 0));

@@ -40,6 +40,14 @@ public record PointGrid(Tensor xy, Tensor strides, List<FeatureLevel> levels) {
         return new PointGrid(torch.cat(xys, 0), torch.cat(strides, 0), List.copyOf(levels));
     }
 
+    /** The same points on {@code device} (this grid when it is already there). */
+    public PointGrid to(org.bytedeco.pytorch.Device device) {
+        if (xy.device().str().getString().equals(device.str().getString())) {
+            return this;
+        }
+        return new PointGrid(xy.to(device, xy.scalar_type()), strides.to(device, strides.scalar_type()), levels);
+    }
+
     /** Total number of points P. */
     public long numPoints() {
         return xy.size(0);

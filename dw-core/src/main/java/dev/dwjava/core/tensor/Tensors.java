@@ -26,9 +26,9 @@ public final class Tensors {
         return Tensor.create(data, shape);
     }
 
-    /** The elements of {@code t} as doubles, row-major. */
+    /** The elements of {@code t} as doubles, row-major (copied from the GPU when {@code t} lives there). */
     public static double[] toDoubles(Tensor t) {
-        Tensor c = t.to(ScalarType.Double).contiguous();
+        Tensor c = t.cpu().to(ScalarType.Double).contiguous();
         double[] out = new double[(int) c.numel()];
         if (out.length > 0) {
             c.data_ptr_double().get(out);
@@ -36,9 +36,9 @@ public final class Tensors {
         return out;
     }
 
-    /** The elements of {@code t} as floats, row-major. */
+    /** The elements of {@code t} as floats, row-major (copied from the GPU when {@code t} lives there). */
     public static float[] toFloats(Tensor t) {
-        Tensor c = t.to(ScalarType.Float).contiguous();
+        Tensor c = t.cpu().to(ScalarType.Float).contiguous();
         float[] out = new float[(int) c.numel()];
         if (out.length > 0) {
             c.data_ptr_float().get(out);
@@ -46,9 +46,9 @@ public final class Tensors {
         return out;
     }
 
-    /** The elements of {@code t} as longs, row-major. */
+    /** The elements of {@code t} as longs, row-major (copied from the GPU when {@code t} lives there). */
     public static long[] toLongs(Tensor t) {
-        Tensor c = t.to(ScalarType.Long).contiguous();
+        Tensor c = t.cpu().to(ScalarType.Long).contiguous();
         long[] out = new long[(int) c.numel()];
         if (out.length > 0) {
             c.data_ptr_long().get(out);

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 
 import dev.dwjava.core.box.CpuNms;
+import dev.dwjava.core.box.Nms;
 import dev.dwjava.core.runtime.TensorScope;
 import dev.dwjava.core.tensor.Tensors;
 import dev.dwjava.data.coco.CocoDataset;
@@ -40,8 +41,13 @@ public final class DatasetTester {
     private final int batchSize, workers;
 
     public DatasetTester(DwDetector model, TestConfig test, Augmentation testScale, int batchSize, int workers) {
+        this(model, test, testScale, batchSize, workers, new CpuNms());
+    }
+
+    /** @param nms the NMS implementation of post-processing (post-processing runs where the model runs) */
+    public DatasetTester(DwDetector model, TestConfig test, Augmentation testScale, int batchSize, int workers, Nms nms) {
         this.model = model;
-        this.post = new PostProcessor(test, new CpuNms());
+        this.post = new PostProcessor(test, nms);
         this.testScale = testScale;
         this.batchSize = batchSize;
         this.workers = workers;

@@ -9,6 +9,7 @@ import java.util.List;
 import javax.imageio.ImageIO;
 
 import dev.dwjava.core.box.CpuNms;
+import dev.dwjava.core.box.Nms;
 import dev.dwjava.core.runtime.TensorScope;
 import dev.dwjava.core.runtime.Torch;
 import dev.dwjava.core.tensor.Tensors;
@@ -42,12 +43,17 @@ public final class Detector {
     private final List<String> classNames;
 
     public Detector(DwDetector model, TestConfig test, Preprocessor preprocessor, List<String> classNames) {
+        this(model, test, preprocessor, classNames, new CpuNms());
+    }
+
+    /** @param nms the NMS of post-processing, which runs where the model runs (e.g. the CUDA kernel of dw-kernels) */
+    public Detector(DwDetector model, TestConfig test, Preprocessor preprocessor, List<String> classNames, Nms nms) {
         if (classNames.size() != model.config().numClasses()) {
             throw new IllegalArgumentException("the config names " + classNames.size() + " classes but the model has "
                     + model.config().numClasses());
         }
         this.model = model;
-        this.postProcessor = new PostProcessor(test, new CpuNms());
+        this.postProcessor = new PostProcessor(test, nms);
         this.preprocessor = preprocessor;
         this.classNames = List.copyOf(classNames);
     }

@@ -54,7 +54,7 @@ public final class PostProcessor {
         for (int l = 0; l < levels; l++) {
             Tensor c = cls.get(l);
             FeatureLevel level = new FeatureLevel((int) c.size(1), (int) c.size(2), strides[l]);
-            Tensor points = PointGrid.generate(List.of(level), c.scalar_type()).xy();               // (HW, 2)
+            Tensor points = PointGrid.generate(List.of(level), c.scalar_type()).to(c.device()).xy();  // (HW, 2)
             Tensor clsProb = c.permute(1, 2, 0).reshape(-1, numClasses).sigmoid();                   // (HW, C)
             Tensor objProb = obj.get(l).permute(1, 2, 0).reshape(-1).sigmoid();                      // (HW)
             Tensor joint = clsProb.mul(objProb.unsqueeze(1)).reshape(-1);                            // (HW·C)
@@ -77,7 +77,7 @@ public final class PostProcessor {
         Tensor w = allBoxes.select(1, 2).sub(allBoxes.select(1, 0)), h = allBoxes.select(1, 3).sub(allBoxes.select(1, 1));
         long degenerate = w.le(s(0.0)).logical_or(h.le(s(0.0))).sum().item_long();
         Tensor factors = Tensors.of(new double[] {meta.scaleWidth(), meta.scaleHeight(), meta.scaleWidth(), meta.scaleHeight()},
-                org.bytedeco.pytorch.global.torch.ScalarType.Double, 4).to(allBoxes.scalar_type());
+                org.bytedeco.pytorch.global.torch.ScalarType.Double, 4).to(allBoxes.device(), allBoxes.scalar_type());
         Tensor original = allBoxes.div(factors);
         Tensor keep = nms.batchedNms(original, allScores, allLabels, config.iouThreshold());
         long afterNms = keep.size(0);

@@ -15,6 +15,7 @@ import javax.imageio.ImageIO;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dwjava.core.dw.DwLoss;
+import dev.dwjava.core.runtime.ComputeDevice;
 import dev.dwjava.core.runtime.Torch;
 import dev.dwjava.data.coco.CocoDataset;
 import dev.dwjava.data.loader.Augmentation;
@@ -23,6 +24,7 @@ import dev.dwjava.data.loader.DetectionLoader;
 import dev.dwjava.data.synthetic.SyntheticCoco;
 import dev.dwjava.eval.coco.CocoEvalResult;
 import dev.dwjava.eval.test.DatasetTester;
+import dev.dwjava.kernels.Accelerated;
 import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.inference.Detection;
 import dev.dwjava.model.inference.Detector;
@@ -33,6 +35,7 @@ import dev.dwjava.train.cli.DetectCommand;
 import dev.dwjava.train.config.DataConfig;
 import dev.dwjava.train.config.DwConfig;
 import dev.dwjava.train.dist.Collectives;
+import dev.dwjava.train.dist.DistEnv;
 import dev.dwjava.train.dist.GradientAverager;
 import dev.dwjava.train.dist.RankMean;
 import dev.dwjava.train.engine.CheckpointHook;
@@ -101,6 +104,9 @@ public final class TrainRunner {
             LoadReport r = WeightLoader.loadTorchvisionBackbone(model, PretrainedWeights.resolve(cfg.runtime().pretrained()));
             out.println("pretrained backbone: " + r);
         }
+        ComputeDevice device = cfg.runtime().computeDevice().forLocalRank(DistEnv.fromEnvironment(System.getenv()).localRank());
+        model.moveTo(device);
+        out.println("device: " + device);
         int totalBatch = cfg.data().imagesPerProcess() * collectives.worldSize();
         double lr = cfg.solver().scaledLr(totalBatch);
         out.printf("total batch %d = %d processes × %d (lr %.5g = %.5g × %d / %d, linear scaling rule)%n", totalBatch,
@@ -126,7 +132,8 @@ public final class TrainRunner {
         try (DetectionLoader loader = new DetectionLoader(train, trainAug, cfg.data().imagesPerProcess(), cfg.data().workers(),
                 cfg.runtime().seed(), true, collectives.rank(), collectives.worldSize());
              MetricsLog metrics = new MetricsLog(workDir.resolve("metrics.jsonl"))) {
-            DwLoss loss = new DwLoss(new dev.dwjava.core.dw.TorchDwAssigner(), new RankMean(collectives));
+            // On a GPU the fused DW weighting kernels run when the jar carries them; libtorch otherwise.
+            DwLoss loss = new DwLoss(Accelerated.assigner(), new RankMean(collectives));
             Trainer trainer = new Trainer(model, loss, sgd, new LrSchedule(lr, cfg.solver()), cfg.solver().gradClip(),
                     cfg.solver().epochs(), loader.batchesPerEpoch(), startEpoch, startIter);
             if (collectives.worldSize() > 1) {
@@ -178,7 +185,7 @@ public final class TrainRunner {
                     DataConfig.Scale s = cfg.data().testScale();
                     out.println("Evaluating on " + val.size() + " val images after epoch " + done);
                     lastEval = new DatasetTester(t.model(), cfg.test(), new Augmentation(s.longEdge(), s.minShort(), s.maxShort(), 0),
-                            cfg.data().imagesPerProcess(), cfg.data().workers()).run(val, 0, null, out);
+                            cfg.data().imagesPerProcess(), cfg.data().workers(), Accelerated.nms()).run(val, 0, null, out);
                     out.print(lastEval.summary());
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("epoch", done);

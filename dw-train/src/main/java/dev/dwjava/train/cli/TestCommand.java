@@ -9,20 +9,21 @@ import java.util.concurrent.Callable;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dwjava.core.runtime.Torch;
 import dev.dwjava.data.coco.CocoDataset;
+import dev.dwjava.data.coco.CocoJson;
 import dev.dwjava.data.loader.Augmentation;
 import dev.dwjava.eval.coco.CocoEvalResult;
 import dev.dwjava.eval.test.DatasetTester;
+import dev.dwjava.kernels.Accelerated;
 import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.weights.WeightLoader;
 import dev.dwjava.train.config.DataConfig;
 import dev.dwjava.train.config.DwConfig;
+import dev.dwjava.train.dist.C10dCollectives;
 import dev.dwjava.train.dist.Collectives;
 import dev.dwjava.train.dist.DistEnv;
-import dev.dwjava.train.dist.GlooCollectives;
-import dev.dwjava.data.coco.CocoJson;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code dw test}: the original's {@code test.py CONFIG CHECKPOINT --eval bbox}: inference over the val split and COCO AP. */
 @Command(name = "test", description = "Run a checkpoint over the config's val split, write COCO results and evaluate (bbox).")
@@ -59,12 +60,13 @@ public final class TestCommand implements Callable<Integer> {
         DwConfig cfg = loaded.config();
         DwDetector model = new DwDetector(cfg.model());
         System.err.println(WeightLoader.loadModel(model, weights, true));
+        DistEnv env = DistEnv.fromEnvironment(System.getenv());
+        model.moveTo(cfg.runtime().computeDevice().forLocalRank(env.localRank()));
         CocoDataset val = CocoDataset.load(Path.of(cfg.data().val().annotations()), Path.of(cfg.data().val().images()), false);
         DataConfig.Scale s = cfg.data().testScale();
         Path results = out != null ? out : Path.of("work_dirs", loaded.name(), "results.bbox.json");
         DatasetTester tester = new DatasetTester(model, cfg.test(), new Augmentation(s.longEdge(), s.minShort(), s.maxShort(), 0),
-                cfg.data().imagesPerProcess(), cfg.data().workers());
-        DistEnv env = DistEnv.fromEnvironment(System.getenv());
+                cfg.data().imagesPerProcess(), cfg.data().workers(), Accelerated.nms());
         CocoEvalResult r;
         if (!env.distributed()) {
             r = tester.run(val, limit, results, System.err);
@@ -73,7 +75,7 @@ public final class TestCommand implements Callable<Integer> {
             if (limit > 0) {
                 throw new IllegalArgumentException("--limit is not supported with several processes");
             }
-            try (Collectives c = new GlooCollectives(env)) {
+            try (Collectives c = C10dCollectives.open(env, cfg.runtime().computeDevice())) {
                 Path shard = results.resolveSibling(results.getFileName() + ".rank" + env.rank());
                 DatasetTester.writeResults(shard, tester.infer(val.shard(env.rank(), env.worldSize(), cfg.data().imagesPerProcess()), 0,
                         env.isMain() ? System.err : null));

@@ -7,13 +7,13 @@ import java.util.concurrent.Callable;
 
 import dev.dwjava.train.app.TrainRunner;
 import dev.dwjava.train.config.DwConfig;
+import dev.dwjava.train.dist.C10dCollectives;
 import dev.dwjava.train.dist.Collectives;
 import dev.dwjava.train.dist.DistEnv;
-import dev.dwjava.train.dist.GlooCollectives;
 import dev.dwjava.train.engine.Checkpoints;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code dw train}: the original's {@code train.py CONFIG [--work-dir] [--resume-from] [--auto-resume] [--cfg-options]}. */
 @Command(name = "train", description = "Train a DW detector from a config (data-parallel over processes with tools/dist_train.sh).")
@@ -57,7 +57,7 @@ public final class TrainCommand implements Callable<Integer> {
             new TrainRunner(loaded, dir, System.out).run(from);
         } else {
             dev.dwjava.core.runtime.Torch.init();
-            try (Collectives c = new GlooCollectives(env)) {
+            try (Collectives c = C10dCollectives.open(env, loaded.config().runtime().computeDevice())) {
                 java.io.PrintStream log = env.isMain() ? System.out : new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
                 new TrainRunner(loaded, dir, log, c).run(from);
             }

@@ -6,6 +6,7 @@ import java.util.List;
 
 import dev.dwjava.core.dw.DwLoss;
 import dev.dwjava.core.dw.DwLossResult;
+import dev.dwjava.core.dw.GroundTruth;
 import dev.dwjava.core.dw.ImagePredictions;
 import dev.dwjava.core.point.Levels;
 import dev.dwjava.core.point.PointGrid;
@@ -132,7 +133,7 @@ public final class Trainer {
             List<LevelOutput> out = model.forward(batch.images());
             checkFinite(out, epoch);
             long t1 = System.nanoTime();
-            DwLossResult l = loss.compute(points(out), predictions(out), batch.targets());
+            DwLossResult l = loss.compute(points(out), predictions(out), onDeviceOf(out, batch.targets()));
             Tensor total = l.total();
             double clsPos = l.clsPos().item_double(), loc = l.loc().item_double(), clsNeg = l.clsNeg().item_double();
             long t2 = System.nanoTime();
@@ -182,12 +183,26 @@ public final class Trainer {
         }
     }
 
+    /** The targets on the device of the head outputs (the data loader produces them on the CPU). */
+    static List<GroundTruth> onDeviceOf(List<LevelOutput> out, List<GroundTruth> targets) {
+        Tensor like = out.get(0).clsLogits();
+        if (like.is_cpu()) {
+            return targets;
+        }
+        List<GroundTruth> moved = new ArrayList<>();
+        for (GroundTruth gt : targets) {
+            moved.add(new GroundTruth(gt.boxes().to(like.device(), gt.boxes().scalar_type()),
+                    gt.labels().to(like.device(), gt.labels().scalar_type())));
+        }
+        return moved;
+    }
+
     static PointGrid points(List<LevelOutput> out) {
         List<dev.dwjava.core.point.FeatureLevel> levels = new ArrayList<>();
         for (LevelOutput o : out) {
             levels.add(new dev.dwjava.core.point.FeatureLevel((int) o.clsLogits().size(2), (int) o.clsLogits().size(3), o.stride()));
         }
-        return PointGrid.generate(levels, o0(out).clsLogits().scalar_type());
+        return PointGrid.generate(levels, o0(out).clsLogits().scalar_type()).to(o0(out).clsLogits().device());
     }
 
     static List<ImagePredictions> predictions(List<LevelOutput> out) {

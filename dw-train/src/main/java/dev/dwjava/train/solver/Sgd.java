@@ -126,7 +126,8 @@ public final class Sgd {
             for (Param p : params) {
                 Tensor saved = state.get(p.name());
                 if (saved != null) {
-                    Tensor buf = saved.to(p.tensor().scalar_type()).clone();
+                    // copy_ converts dtype and device: the buffer lives where the parameter lives.
+                    Tensor buf = org.bytedeco.pytorch.global.torch.empty_like(p.tensor()).copy_(saved);
                     buf.retainReference();
                     buffers.put(p.name(), buf);
                 }

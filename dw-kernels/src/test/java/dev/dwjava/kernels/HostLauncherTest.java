@@ -1,0 +1,60 @@
+package dev.dwjava.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dwjava.core.ScopedTensors;
+import dev.dwjava.core.tensor.Tensors;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The launch path shared by both launchers: argument packing, signature checks, device checks, clear errors. */
+@ExtendWith(ScopedTensors.class)
+class HostLauncherTest {
+    private final HostKernelLauncher host = HostKernels.launcher(32);
+
+    @Test
+    void signaturesComeFromTheKernelDeclarations() {
+        assertEquals("ppllifp", HostKernelLauncher.signatureOf("dw_pairwise_overlaps_f32"));
+        assertEquals("ppllidp", HostKernelLauncher.signatureOf("dw_pairwise_overlaps_f64"));
+        assertEquals("plp", HostKernelLauncher.signatureOf("dw_nms_gather_keep"));
+        assertNull(HostKernelLauncher.signatureOf("no_such_kernel"));
+    }
+
+    @Test
+    void aLaunchWithWrongArgumentKindsIsRefusedWithBothSignatures() {
+        Tensor a = Tensors.of(new double[] {0, 0, 1, 1}, ScalarType.Float, 1, 4);
+        try (KernelArgs args = new KernelArgs().tensor("a", a).tensor("b", a).i32(1).i64(1).i32(0).f64(1e-6).tensor("out", a)) {
+            KernelException e = assertThrows(KernelException.class, () -> host.launch("dw_pairwise_overlaps_f32", 1, 1, 32, args));
+            assertTrue(e.getMessage().contains("takes parameters (ppllifp) but the launch passed (ppilidp)"), e.getMessage());
+        }
+    }
+
+    @Test
+    void unknownKernelsAndBadBlocksAreNamed() {
+        try (KernelArgs args = new KernelArgs().i32(1)) {
+            KernelException e = assertThrows(KernelException.class, () -> host.launch("dw_missing", 1, 1, 32, args));
+            assertTrue(e.getMessage().contains("no kernel named dw_missing"), e.getMessage());
+            e = assertThrows(KernelException.class, () -> host.launch("dw_nms_gather_keep", 1, 1, 2048, args));
+            assertTrue(e.getMessage().contains("more than 1024 threads"), e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> new HostKernelLauncher(48));
+    }
+
+    @Test
+    void inputsOfTheWrongTypeOrLayoutAreRejectedBeforeLaunch() {
+        KernelBoxOverlaps k = new KernelBoxOverlaps(host);
+        Tensor ints = Tensors.ofLongs(new long[] {0, 0, 1, 1}, 1, 4);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> k.pairwiseIou(ints, ints));
+        assertTrue(e.getMessage().contains("boxes a") && e.getMessage().contains("float32 or float64"), e.getMessage());
+        Tensor wide = Tensors.of(new double[8], ScalarType.Float, 4, 2).t();  // non-contiguous (2, 4) view
+        try (KernelArgs args = new KernelArgs()) {
+            e = assertThrows(IllegalArgumentException.class, () -> args.tensor("wide", wide));
+            assertTrue(e.getMessage().contains("wide must be contiguous"), e.getMessage());
+        }
+    }
+}
