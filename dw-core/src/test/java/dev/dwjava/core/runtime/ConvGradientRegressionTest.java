@@ -24,11 +24,13 @@ class ConvGradientRegressionTest {
         try (TensorScope scope = TensorScope.open()) {
             torch.manual_seed(outChannels);
             Tensor x = torch.randn(2, 64, 24, 32).requires_grad_(true);
-            Tensor w = torch.randn(outChannels, 64, 3, 3);
-            Tensor y = torch.conv2d(x, w, new TensorOptional(), new long[] {1, 1}, new long[] {1, 1}, new long[] {1, 1}, 1);
+            // Weight and bias require grad as in training: backward then asks oneDNN for all three gradients at once.
+            Tensor w = torch.randn(outChannels, 64, 3, 3).requires_grad_(true);
+            Tensor b = torch.randn(outChannels).requires_grad_(true);
+            Tensor y = torch.conv2d(x, w, new TensorOptional(b), new long[] {1, 1}, new long[] {1, 1}, new long[] {1, 1}, 1);
             Tensor g = torch.randn(y.shape());
             y.mul(g).sum().backward();
-            Tensor expected = torch.conv_transpose2d(g.to(ScalarType.Double), w.to(ScalarType.Double), new TensorOptional(),
+            Tensor expected = torch.conv_transpose2d(g.to(ScalarType.Double), w.detach().to(ScalarType.Double), new TensorOptional(),
                     new long[] {1, 1}, new long[] {1, 1}, new long[] {0, 0}, 1, new long[] {1, 1});
             double err = x.grad().to(ScalarType.Double).sub(expected).abs().max().item_double();
             double scale = expected.abs().max().item_double();

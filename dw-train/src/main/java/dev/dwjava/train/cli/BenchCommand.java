@@ -42,7 +42,8 @@ import picocli.CommandLine.Option;
  * after warm-up, peak resident memory of the process).
  */
 @Command(name = "bench", description = "Benchmarks of the model: inference and training-step time and peak memory (JSON).",
-        subcommands = {BenchCommand.Inference.class, BenchCommand.TrainStep.class, BenchCommand.Data.class})
+        subcommands = {BenchCommand.Inference.class, BenchCommand.TrainStep.class, BenchCommand.Data.class,
+                BenchAllreduceCommand.class})
 public final class BenchCommand {
 
     abstract static class Common {

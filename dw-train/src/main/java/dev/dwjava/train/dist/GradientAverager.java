@@ -31,8 +31,7 @@ public final class GradientAverager {
             return;
         }
         try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
-            List<Tensor> bucket = new ArrayList<>();
-            long bytes = 0;
+            List<Tensor> grads = new ArrayList<>();
             for (Sgd.Param p : params) {
                 Tensor grad = p.tensor().grad();
                 if (grad == null || !grad.defined()) {
@@ -40,6 +39,21 @@ public final class GradientAverager {
                     grad = torch.zeros_like(p.tensor());
                     p.tensor().mutable_grad().put(grad);
                 }
+                grads.add(grad);
+            }
+            averageInPlace(grads);
+        }
+    }
+
+    /** Averages {@code tensors} over ranks in place, in buckets of about {@code bucketBytes}, in list order. */
+    public void averageInPlace(List<Tensor> tensors) {
+        if (collectives.worldSize() == 1) {
+            return;
+        }
+        try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+            List<Tensor> bucket = new ArrayList<>();
+            long bytes = 0;
+            for (Tensor grad : tensors) {
                 bucket.add(grad);
                 bytes += grad.nbytes();
                 if (bytes >= bucketBytes) {
