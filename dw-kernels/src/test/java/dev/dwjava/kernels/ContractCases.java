@@ -63,20 +63,8 @@ final class ContractCases {
     }
 
     static ContractCase priors(String name, long seed, int n, ScalarType dtype) {
-        Random r = new Random(seed);
-        double[] xy = new double[2 * n], stride = new double[n], box = new double[4 * n];
-        for (int k = 0; k < n; k++) {
-            double x1 = r.nextDouble() * 800, y1 = r.nextDouble() * 800, w = 2 + r.nextDouble() * 400, h = 2 + r.nextDouble() * 400;
-            box[4 * k] = x1;
-            box[4 * k + 1] = y1;
-            box[4 * k + 2] = x1 + w;
-            box[4 * k + 3] = y1 + h;
-            xy[2 * k] = x1 + r.nextDouble() * w;
-            xy[2 * k + 1] = y1 + r.nextDouble() * h;
-            stride[k] = 8 << r.nextInt(5);
-        }
-        return expectPriors(new ContractCase(name).put("xy", Tensors.of(xy, dtype, n, 2)).put("stride", Tensors.of(stride, dtype, n))
-                .put("boxes", Tensors.of(box, dtype, n, 4)));
+        Tensor[] p = RandomInputs.pairs(seed, n, 800, 2, 400, dtype);
+        return expectPriors(new ContractCase(name).put("xy", p[0]).put("stride", p[1]).put("boxes", p[2]));
     }
 
     static ContractCase expectPriors(ContractCase c) {

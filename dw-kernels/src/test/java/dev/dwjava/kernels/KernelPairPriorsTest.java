@@ -3,8 +3,6 @@ package dev.dwjava.kernels;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.util.Random;
-
 import dev.dwjava.core.ScopedTensors;
 import dev.dwjava.core.dw.DwConstants;
 import dev.dwjava.core.dw.TorchPairPriors;
@@ -43,20 +41,8 @@ class KernelPairPriorsTest {
     @ParameterizedTest
     @CsvSource({"Float, 2e-6", "Double, 1e-14"})
     void agreesWithLibtorch(ScalarType dtype, double tolerance) {
-        Random r = new Random(7);
-        int n = 3001;
-        double[] xy = new double[2 * n], stride = new double[n], box = new double[4 * n];
-        for (int k = 0; k < n; k++) {
-            double x1 = r.nextDouble() * 500, y1 = r.nextDouble() * 500, w = 4 + r.nextDouble() * 300, h = 4 + r.nextDouble() * 300;
-            box[4 * k] = x1;
-            box[4 * k + 1] = y1;
-            box[4 * k + 2] = x1 + w;
-            box[4 * k + 3] = y1 + h;
-            xy[2 * k] = x1 + r.nextDouble() * w;
-            xy[2 * k + 1] = y1 + r.nextDouble() * h;
-            stride[k] = 8 << r.nextInt(5);
-        }
-        Tensor txy = Tensors.of(xy, dtype, n, 2), ts = Tensors.of(stride, dtype, n), tb = Tensors.of(box, dtype, n, 4);
+        Tensor[] p = RandomInputs.pairs(7, 3001, 500, 4, 300, dtype);
+        Tensor txy = p[0], ts = p[1], tb = p[2];
         TorchPairPriors torch = new TorchPairPriors();
         KernelBoxOverlapsTest.assertClose(torch.centerPrior(txy, ts, tb), kernel.centerPrior(txy, ts, tb), tolerance);
         KernelBoxOverlapsTest.assertClose(torch.centerness(txy, tb), kernel.centerness(txy, tb), tolerance);

@@ -123,6 +123,27 @@ final class RandomInputs {
         return Tensors.of(s, dtype, n);
     }
 
+    /**
+     * (point, GT) pairs with the point inside its box: {xy (n, 2), stride (n), box (n, 4)}; boxes start in
+     * [0, extent)² and have sides in [minSide, minSide + sideRange).
+     */
+    static Tensor[] pairs(long seed, int n, double extent, double minSide, double sideRange, ScalarType dtype) {
+        Random r = new Random(seed);
+        double[] xy = new double[2 * n], stride = new double[n], box = new double[4 * n];
+        for (int k = 0; k < n; k++) {
+            double x1 = r.nextDouble() * extent, y1 = r.nextDouble() * extent;
+            double w = minSide + r.nextDouble() * sideRange, h = minSide + r.nextDouble() * sideRange;
+            box[4 * k] = x1;
+            box[4 * k + 1] = y1;
+            box[4 * k + 2] = x1 + w;
+            box[4 * k + 3] = y1 + h;
+            xy[2 * k] = x1 + r.nextDouble() * w;
+            xy[2 * k + 1] = y1 + r.nextDouble() * h;
+            stride[k] = 8 << r.nextInt(5);
+        }
+        return new Tensor[] {Tensors.of(xy, dtype, n, 2), Tensors.of(stride, dtype, n), Tensors.of(box, dtype, n, 4)};
+    }
+
     static Tensor labels(Random r, int n, int numClasses) {
         long[] l = new long[n];
         for (int i = 0; i < n; i++) {
