@@ -47,12 +47,12 @@ public record ComputeDevice(boolean cuda, int index) {
             return this;
         }
         if (!torch.cuda_is_available()) {
-            throw new IllegalStateException("device " + this + " was requested but libtorch sees no CUDA device (use the GPU "
+            throw new IllegalArgumentException("device " + this + " was requested but libtorch sees no CUDA device (use the GPU "
                     + "build, mvn -Pgpu, on a machine with an NVIDIA driver; or set runtime.device: cpu)");
         }
         int count = torch.cuda_device_count();
         if (index >= count) {
-            throw new IllegalStateException("device " + this + " was requested but only " + count + " GPU(s) are visible");
+            throw new IllegalArgumentException("device " + this + " was requested but only " + count + " GPU(s) are visible");
         }
         return this;
     }

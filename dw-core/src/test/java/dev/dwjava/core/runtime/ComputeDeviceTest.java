@@ -34,7 +34,7 @@ class ComputeDeviceTest {
         Torch.init();
         assertTrue(ComputeDevice.CPU.requireAvailable().torchDevice().is_cpu());
         if (!torch.cuda_is_available()) {
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> ComputeDevice.parse("cuda").requireAvailable());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ComputeDevice.parse("cuda").requireAvailable());
             assertTrue(e.getMessage().contains("libtorch sees no CUDA device"), e.getMessage());
         } else {
             assertFalse(ComputeDevice.parse("cuda").requireAvailable().torchDevice().is_cpu());

@@ -10,6 +10,7 @@ import javax.imageio.ImageIO;
 
 import dev.dwjava.core.box.CpuNms;
 import dev.dwjava.core.box.Nms;
+import dev.dwjava.core.runtime.ComputeDevice;
 import dev.dwjava.core.runtime.TensorScope;
 import dev.dwjava.core.runtime.Torch;
 import dev.dwjava.core.tensor.Tensors;
@@ -63,12 +64,21 @@ public final class Detector {
      * {@code weights} strictly: an official mmdetection DW checkpoint, or one of ours.
      */
     public static Detector load(Path config, Path weights) throws IOException {
+        return load(config, weights, ComputeDevice.CPU, new CpuNms());
+    }
+
+    /**
+     * As {@link #load(Path, Path)}, running on {@code device} with {@code nms} in post-processing (for a GPU, pass
+     * dw-kernels' {@code Accelerated.nms()}).
+     */
+    public static Detector load(Path config, Path weights, ComputeDevice device, Nms nms) throws IOException {
         Torch.init();
         ConfigFiles.Tree tree = ConfigFiles.load(config, List.of());
         DwDetector model = new DwDetector(tree.section("model", ModelConfig.class));
         LoadReport report = WeightLoader.loadModel(model, weights, true);
         org.slf4j.LoggerFactory.getLogger(Detector.class).info("{}", report);
-        return new Detector(model, tree.section("test", TestConfig.class), Preprocessor.dwTest(), classNames(tree));
+        model.moveTo(device);
+        return new Detector(model, tree.section("test", TestConfig.class), Preprocessor.dwTest(), classNames(tree), nms);
     }
 
     /** The config's {@code classes} list. */

@@ -12,12 +12,14 @@ import java.util.Map;
 import java.util.Random;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.dwjava.core.box.CpuNms;
 import dev.dwjava.core.dw.DwLoss;
 import dev.dwjava.core.dw.GroundTruth;
+import dev.dwjava.core.dw.RankAverager;
+import dev.dwjava.core.runtime.ComputeDevice;
 import dev.dwjava.core.runtime.TensorScope;
 import dev.dwjava.core.runtime.Torch;
 import dev.dwjava.core.tensor.Tensors;
+import dev.dwjava.kernels.Accelerated;
 import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.head.LevelOutput;
 import dev.dwjava.model.postprocess.ImageMeta;
@@ -31,11 +33,11 @@ import dev.dwjava.train.solver.LrSchedule;
 import dev.dwjava.train.solver.Sgd;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
-import picocli.CommandLine;
+import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code dw bench inference|train-step}: timings of the network on random input of a given size, as JSON (medians
@@ -62,8 +64,25 @@ public final class BenchCommand {
         @Option(names = "--cfg-options", arity = "1..*", description = "Config overrides.")
         List<String> overrides = new ArrayList<>();
 
+        @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default ${DEFAULT-VALUE}).")
+        String device;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
+
+        /** Builds the model of {@code cfg} on {@code --device}. */
+        DwDetector model(DwConfig cfg) {
+            DwDetector model = new DwDetector(cfg.model());
+            model.moveTo(ComputeDevice.parse(device));
+            return model;
+        }
+
+        /** Waits for queued GPU work, so wall-clock times measure it (no-op on the CPU). */
+        void sync() {
+            if (ComputeDevice.parse(device).cuda()) {
+                org.bytedeco.pytorch.global.torch_cuda.device_synchronize();
+            }
+        }
 
         int[] hw() {
             String[] p = size.toLowerCase().split("x");
@@ -95,21 +114,23 @@ public final class BenchCommand {
             DwConfig cfg = DwConfig.load(config, overrides).config();
             int[] hw = hw();
             torch.manual_seed(0);
-            DwDetector model = new DwDetector(cfg.model());
+            DwDetector model = model(cfg);
             if (weights != null) {
                 WeightLoader.loadModel(model, weights, true);
             }
-            PostProcessor post = new PostProcessor(cfg.test(), new CpuNms());
+            PostProcessor post = new PostProcessor(cfg.test(), Accelerated.nms());
             double[] fwd = new double[iters], pp = new double[iters];
             for (int k = -2; k < iters; k++) {
                 try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
                     Tensor x = torch.randn(batch, 3, hw[0], hw[1]);
                     long t0 = System.nanoTime();
                     List<LevelOutput> out = model.forward(x);
+                    sync();
                     long t1 = System.nanoTime();
                     for (int b = 0; b < batch; b++) {
                         post.process(out, b, new ImageMeta(hw[0], hw[1], 1, 1));
                     }
+                    sync();
                     long t2 = System.nanoTime();
                     if (k >= 0) {
                         fwd[k] = (t1 - t0) / 1e6;
@@ -140,10 +161,10 @@ public final class BenchCommand {
             DwConfig cfg = DwConfig.load(config, overrides).config();
             int[] hw = hw();
             torch.manual_seed(0);
-            DwDetector model = new DwDetector(cfg.model());
+            DwDetector model = model(cfg);
             Sgd sgd = new Sgd(Sgd.groups(WeightLoader.stateOf(model), cfg.solver().weightDecay(), cfg.solver().normDecay()),
                     cfg.solver().momentum());
-            Trainer trainer = new Trainer(model, new DwLoss(), sgd, new LrSchedule(1e-4, cfg.solver()), 0, 1, iters,
+            Trainer trainer = new Trainer(model, new DwLoss(Accelerated.assigner(), RankAverager.SINGLE_PROCESS), sgd, new LrSchedule(1e-4, cfg.solver()), 0, 1, iters,
                     0, cfg.solver().warmupIters());
             Random r = new Random(0);
             List<StepResult> steps = new ArrayList<>();

@@ -13,12 +13,14 @@ import java.util.concurrent.Callable;
 
 import javax.imageio.ImageIO;
 
+import dev.dwjava.core.runtime.ComputeDevice;
 import dev.dwjava.core.runtime.Torch;
+import dev.dwjava.kernels.Accelerated;
 import dev.dwjava.model.inference.Detection;
 import dev.dwjava.model.inference.Detector;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code dw detect}: detections on one image, printed and drawn with class names and scores. */
 @Command(name = "detect", description = "Detect objects in an image and draw the boxes, class names and scores.")
@@ -38,6 +40,9 @@ public final class DetectCommand implements Callable<Integer> {
     @Option(names = "--score-thr", defaultValue = "0.3", description = "Draw detections above this score (default ${DEFAULT-VALUE}).")
     double scoreThr;
 
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default ${DEFAULT-VALUE}).")
+    String device;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -48,7 +53,7 @@ public final class DetectCommand implements Callable<Integer> {
         if (img == null) {
             throw new IllegalArgumentException(image + " is not an image (JPEG, PNG, BMP, GIF)");
         }
-        List<Detection> dets = Detector.load(config, weights).detect(img).stream().filter(d -> d.score() > scoreThr).toList();
+        List<Detection> dets = Detector.load(config, weights, ComputeDevice.parse(device), Accelerated.nms()).detect(img).stream().filter(d -> d.score() > scoreThr).toList();
         for (Detection d : dets) {
             spec.commandLine().getOut().printf("%-16s %.3f  [%.1f, %.1f, %.1f, %.1f]%n", d.className(), d.score(),
                     d.x1(), d.y1(), d.x2(), d.y2());
