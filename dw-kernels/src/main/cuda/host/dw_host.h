@@ -5,6 +5,7 @@
 
 #include "../dw_emulator.hpp"
 #include "../dw_kernels.cu"
+#include "emulator_probes.cu"
 
 #include <cstring>
 #include <mutex>
@@ -27,6 +28,8 @@ inline void register_all() {
     DW_REGISTER_KERNEL(dw_gt_weights_f64, true);
     DW_REGISTER_KERNEL(dw_neg_compact_f32, true);
     DW_REGISTER_KERNEL(dw_neg_compact_f64, true);
+    DW_REGISTER_KERNEL(dw_probe_reverse_block, true);
+    DW_REGISTER_KERNEL(dw_probe_divergent_barrier, true);
 }
 
 }  // namespace dw_host

@@ -57,4 +57,32 @@ class HostLauncherTest {
             assertTrue(e.getMessage().contains("wide must be contiguous"), e.getMessage());
         }
     }
+
+    @Test
+    void barriersSeparateTheBlocksPhasesAndSharedMemoryIsPerBlock() {
+        int blocks = 3, block = 64;
+        double[] in = new double[blocks * block];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = i;
+        }
+        Tensor x = Tensors.of(in, ScalarType.Float, in.length), y = Tensors.zeros(x, in.length);
+        try (KernelArgs args = new KernelArgs().tensor("in", x).tensor("out", y)) {
+            host.launch("dw_probe_reverse_block", blocks, 1, block, args);
+        }
+        double[] out = Tensors.toDoubles(y);
+        for (int b = 0; b < blocks; b++) {
+            for (int t = 0; t < block; t++) {
+                assertEquals(b * block + (block - 1 - t), out[b * block + t], "block " + b + " thread " + t);
+            }
+        }
+    }
+
+    @Test
+    void aBarrierSkippedByOneThreadIsReported() {
+        Tensor y = Tensors.zeros(Tensors.of(new double[1], ScalarType.Float, 1), 32);
+        try (KernelArgs args = new KernelArgs().tensor("out", y)) {
+            KernelException e = assertThrows(KernelException.class, () -> host.launch("dw_probe_divergent_barrier", 1, 1, 32, args));
+            assertTrue(e.getMessage().contains("divergent __syncthreads(): block (0,0,0) thread (0,0,0) returned"), e.getMessage());
+        }
+    }
 }
