@@ -1,15 +1,16 @@
 // Fused DW weighting of one image (DW_SPEC §3.1–3.6) over the (point, GT) pairs whose point is strictly inside the
 // GT box. Nothing of size P × G or P × G × C is materialised; every per-GT statistic is a block reduction in a fixed
-// order, so results are deterministic. Four launches, all with one-dimensional blocks of a power-of-two size:
+// order, so results are deterministic. Five launches, all with one-dimensional blocks of a power-of-two size:
 //
 //   dw_count_inside      grid G   counts[g] = number of points strictly inside box g
 //   (host)                        n = Σ counts, allocate the pair arrays
 //   dw_collect_pairs     grid G   pair_point / pair_gt of box g's inside points, in point order, at Σ_{k<g} counts[k]
 //   dw_gt_weights        grid G   per pair: IoU, positive weight w (§3.5), P_neg before de-duplication (§3.6);
 //                                 per GT: max IoU, #IoU ≥ 0.5, Σ w (diagnostics)
-//   dw_neg_compact       grid 1   keep the P_neg entry of pair (i, g) unless a later GT g' > g of the same class
-//                                 also contains point i (that GT's write wins, as in the original's scatter);
-//                                 write the kept entries (index i·C + c, value), their count m and Σ (1 − P_neg)
+//   dw_neg_keep          grid n   keep[k] = 1 unless a later GT g' > g of pair k's class also contains its point
+//                                 (that GT's write wins, as in the original's sequential scatter)
+//   dw_neg_compact       grid 1   write the kept entries in pair order (index i·C + c, value), their count m and
+//                                 Σ (1 − P_neg); a single block, but it only scans flags
 //
 // The constants come from the caller (dev.dwjava.core.dw.DwConstants) so there is one source of truth.
 #pragma once
@@ -155,26 +156,30 @@ DW_DEVICE void gt_weights(const T* xy, const T* strides, const T* gt_boxes, cons
 }
 
 template <typename T>
-DW_DEVICE void neg_compact(const T* xy, const T* gt_boxes, const int64_t* gt_labels, int64_t num_gt,
-                           int64_t num_classes, const int64_t* pair_point, const int64_t* pair_gt,
-                           const T* neg_value, int64_t num_pairs, int64_t* out_index, T* out_value,
-                           int64_t* out_count, T* out_factor) {
+DW_DEVICE void neg_keep(const T* xy, const T* gt_boxes, const int64_t* gt_labels, int64_t num_gt,
+                        const int64_t* pair_point, const int64_t* pair_gt, int64_t num_pairs, int32_t* keep) {
+    int64_t k = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (k >= num_pairs) return;
+    keep[k] = written_last(xy, gt_boxes, gt_labels, num_gt, pair_point[k], pair_gt[k]);
+}
+
+template <typename T>
+DW_DEVICE void neg_compact(const int64_t* gt_labels, int64_t num_classes, const int64_t* pair_point,
+                           const int64_t* pair_gt, const T* neg_value, const int32_t* keep, int64_t num_pairs,
+                           int64_t* out_index, T* out_value, int64_t* out_count, T* out_factor) {
     DW_SHARED int scan_scratch[1024];
     DW_SHARED T scratch[1024];
     int64_t begin, end;
     thread_range(num_pairs, &begin, &end);
     int local = 0;
-    for (int64_t pair = begin; pair < end; pair++) {
-        local += written_last(xy, gt_boxes, gt_labels, num_gt, pair_point[pair], pair_gt[pair]);
-    }
+    for (int64_t pair = begin; pair < end; pair++) local += keep[pair];
     int total;
     int64_t out = block_exclusive_scan(local, scan_scratch, &total);
     T factor_local = 0;
     for (int64_t pair = begin; pair < end; pair++) {
-        int64_t p = pair_point[pair], g = pair_gt[pair];
-        if (!written_last(xy, gt_boxes, gt_labels, num_gt, p, g)) continue;
+        if (!keep[pair]) continue;
         T v = neg_value[pair];
-        out_index[out] = p * num_classes + gt_labels[g];
+        out_index[out] = pair_point[pair] * num_classes + gt_labels[pair_gt[pair]];
         out_value[out] = v;
         factor_local += T(1) - v;
         out++;
@@ -209,12 +214,17 @@ DW_DEVICE void neg_compact(const T* xy, const T* gt_boxes, const int64_t* gt_lab
         dw::gt_weights(xy, strides, gt_boxes, gt_labels, cls_logits, num_classes, obj_logits, distances, counts,   \
                        pair_point, k, pair_iou, pos_weight, neg_value, max_iou, num_good, sum_weight);             \
     }                                                                                                              \
+    extern "C" __global__ void dw_neg_keep_##SUFFIX(const T* xy, const T* gt_boxes, const int64_t* gt_labels,        \
+                                                     int64_t num_gt, const int64_t* pair_point,                    \
+                                                     const int64_t* pair_gt, int64_t num_pairs, int32_t* keep) {   \
+        dw::neg_keep(xy, gt_boxes, gt_labels, num_gt, pair_point, pair_gt, num_pairs, keep);                       \
+    }                                                                                                              \
     extern "C" __global__ void dw_neg_compact_##SUFFIX(                                                            \
-        const T* xy, const T* gt_boxes, const int64_t* gt_labels, int64_t num_gt, int64_t num_classes,             \
-        const int64_t* pair_point, const int64_t* pair_gt, const T* neg_value, int64_t num_pairs,                  \
-        int64_t* out_index, T* out_value, int64_t* out_count, T* out_factor) {                                     \
-        dw::neg_compact(xy, gt_boxes, gt_labels, num_gt, num_classes, pair_point, pair_gt, neg_value, num_pairs,   \
-                        out_index, out_value, out_count, out_factor);                                              \
+        const int64_t* gt_labels, int64_t num_classes, const int64_t* pair_point, const int64_t* pair_gt,          \
+        const T* neg_value, const int32_t* keep, int64_t num_pairs, int64_t* out_index, T* out_value,              \
+        int64_t* out_count, T* out_factor) {                                                                       \
+        dw::neg_compact(gt_labels, num_classes, pair_point, pair_gt, neg_value, keep, num_pairs, out_index,        \
+                        out_value, out_count, out_factor);                                                         \
     }
 
 DW_WEIGHTING_KERNELS(float, f32)

@@ -26,6 +26,8 @@ inline void register_all() {
     DW_REGISTER_KERNEL(dw_collect_pairs_f64, true);
     DW_REGISTER_KERNEL(dw_gt_weights_f32, true);
     DW_REGISTER_KERNEL(dw_gt_weights_f64, true);
+    DW_REGISTER_KERNEL(dw_neg_keep_f32, false);
+    DW_REGISTER_KERNEL(dw_neg_keep_f64, false);
     DW_REGISTER_KERNEL(dw_neg_compact_f32, true);
     DW_REGISTER_KERNEL(dw_neg_compact_f64, true);
     DW_REGISTER_KERNEL(dw_probe_reverse_block, true);

@@ -13,7 +13,7 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * {@link DwAssigner} with the fused DW weighting kernels of {@code dw_weighting.cu}: per image, four launches and two
+ * {@link DwAssigner} with the fused DW weighting kernels of {@code dw_weighting.cu}: per image, five launches and two
  * small reads (the number of inside pairs n, to size the pair arrays, and the number of written P_neg entries m).
  * Memory is O(P + n + G); no P × G or P × G × C tensor exists. Results equal {@link dev.dwjava.core.dw.TorchDwAssigner}'s
  * up to float rounding of the per-GT sums (fixed-order tree reductions here); the P_neg entries come in pair order
@@ -92,10 +92,17 @@ public final class KernelDwAssigner implements DwAssigner {
                     .tensor("max iou", maxIou).tensor("num good", numGood).tensor("sum weight", sumWeight)) {
                 launcher.launch(dtype.kernel("dw_gt_weights"), numGt, 1, block, a);
             }
-            try (KernelArgs a = new KernelArgs().tensor("xy", xy).tensor("gt boxes", boxes).tensor("gt labels", labels)
-                    .i64(numGt).i64(numClasses).tensor("pair point", pairPoint).tensor("pair gt", pairGt)
-                    .tensor("neg per pair", negPerPair).i64(n).tensor("neg index", negIndex).tensor("neg value", negValue)
-                    .tensor("neg count", negCount).tensor("neg factor", negFactor)) {
+            Tensor keep = Tensors.empty(Tensors.optionsLike(dist, ScalarType.Int), n);
+            if (n > 0) {
+                try (KernelArgs a = new KernelArgs().tensor("xy", xy).tensor("gt boxes", boxes).tensor("gt labels", labels)
+                        .i64(numGt).tensor("pair point", pairPoint).tensor("pair gt", pairGt).i64(n).tensor("keep", keep)) {
+                    launcher.launch(dtype.kernel("dw_neg_keep"), (n + block - 1) / block, 1, block, a);
+                }
+            }
+            try (KernelArgs a = new KernelArgs().tensor("gt labels", labels).i64(numClasses).tensor("pair point", pairPoint)
+                    .tensor("pair gt", pairGt).tensor("neg per pair", negPerPair).tensor("keep", keep).i64(n)
+                    .tensor("neg index", negIndex).tensor("neg value", negValue).tensor("neg count", negCount)
+                    .tensor("neg factor", negFactor)) {
                 launcher.launch(dtype.kernel("dw_neg_compact"), 1, 1, block, a);
             }
         }
