@@ -1,10 +1,14 @@
 // Class-aware greedy NMS as bitmasks, with the suppression pass on the device.
 //
-// Boxes arrive sorted by descending score. dw_nms_mask: block (x, y) of 64 threads compares the 64 boxes of row tile y with the
-// 64 boxes of column tile x and writes, for each row box i, a 64-bit word whose bit k says "box 64x + k comes after
-// i, has i's label and IoU(i, it) > threshold". Only tiles with x >= y are computed: the gather pass reads no other.
-// dw_nms_gather_keep: one block walks the boxes in score order, keeping a box unless an earlier kept box removed it,
-// and ORs each kept box's mask row into the shared "removed" bitset. Nothing but the keep flags leaves the device.
+// Boxes arrive grouped by class and, inside a class, by descending score (ties: input order), and class_end[i] is
+// the end of box i's class run. dw_nms_mask: block (x, y) of 64 threads compares the 64 boxes of row tile y with the
+// 64 boxes of column tile x and writes, for each row box i, a 64-bit word whose bit k says "box 64x + k comes after i,
+// has i's class and IoU(i, it) > threshold". Tiles left of the diagonal are never read and not written; tiles whose
+// class ranges do not meet are written as zeros without comparing anything.
+// dw_nms_gather_keep: one block walks the 64-box words in order. For word w, the block loads the diagonal words of
+// its 64 rows into shared memory, one thread resolves the 64 keep decisions in registers, then all threads OR the
+// rows of the kept boxes into the shared "removed" bitset, up to the end of each box's class. Three barriers per
+// 64 boxes, and nothing but the keep flags leaves the device.
 //
 // IoU is decided in double precision as inter > thr·(area_i + area_j − inter), areas without +1: the same test as
 // the CPU implementation (dev.dwjava.core.box.CpuNms), so both keep the same boxes.
@@ -38,28 +42,52 @@ DW_DEVICE void nms_mask(const T* boxes, const int64_t* labels, int64_t n, double
     if (col_tile < row_tile || i >= n) return;
     int64_t col0 = col_tile * DW_NMS_TILE;
     int64_t col_count = n - col0 < DW_NMS_TILE ? n - col0 : DW_NMS_TILE;
-    const T* box = boxes + 4 * i;
-    int64_t label = labels[i];
+    int64_t row_last = (row_tile + 1) * DW_NMS_TILE < n ? (row_tile + 1) * DW_NMS_TILE - 1 : n - 1;
     uint64_t bits = 0;
-    for (int64_t k = col_tile == row_tile ? threadIdx.x + 1 : 0; k < col_count; k++) {  // only boxes after i
-        if (labels[col0 + k] == label && suppresses(box, boxes + 4 * (col0 + k), threshold)) bits |= uint64_t(1) << k;
+    if (labels[col0] <= labels[row_last]) {  // classes ascend, so otherwise no column box shares a row box's class
+        const T* box = boxes + 4 * i;
+        int64_t label = labels[i];
+        for (int64_t k = col_tile == row_tile ? threadIdx.x + 1 : 0; k < col_count; k++) {  // only boxes after i
+            if (labels[col0 + k] == label && suppresses(box, boxes + 4 * (col0 + k), threshold)) {
+                bits |= uint64_t(1) << k;
+            }
+        }
     }
     mask[i * words + col_tile] = bits;
 }
 
-DW_DEVICE void nms_gather_keep(const uint64_t* mask, int64_t n, uint8_t* keep) {
+DW_DEVICE void nms_gather_keep(const uint64_t* mask, const int64_t* class_end, int64_t n, uint8_t* keep) {
     DW_SHARED uint64_t removed[DW_NMS_MAX_WORDS];
+    DW_SHARED uint64_t diagonal[DW_NMS_TILE];
+    DW_SHARED uint64_t kept_bits;
     int64_t words = (n + DW_NMS_TILE - 1) / DW_NMS_TILE;
+    if (words > DW_NMS_MAX_WORDS) return;  // callers split larger inputs (uniform over the block: no barrier skipped)
     for (int64_t w = threadIdx.x; w < words; w += blockDim.x) removed[w] = 0;
     __syncthreads();
-    for (int64_t i = 0; i < n; i++) {
-        int64_t word = i / DW_NMS_TILE;
-        // Bit i can only be set by boxes before i, whose rows were merged in earlier iterations (barrier below);
-        // this iteration's writes touch bits after i only, so every thread reads the same decision.
-        bool kept = !((removed[word] >> (i % DW_NMS_TILE)) & 1);
-        if (threadIdx.x == 0) keep[i] = kept ? 1 : 0;
-        if (kept) {
-            for (int64_t w = word + threadIdx.x; w < words; w += blockDim.x) removed[w] |= mask[i * words + w];
+    for (int64_t w = 0; w < words; w++) {
+        int64_t base = w * DW_NMS_TILE;
+        int count = n - base < DW_NMS_TILE ? static_cast<int>(n - base) : DW_NMS_TILE;
+        for (int b = threadIdx.x; b < count; b += blockDim.x) diagonal[b] = mask[(base + b) * words + w];
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            uint64_t gone = removed[w], kept = 0;
+            for (int b = 0; b < count; b++) {
+                if (!((gone >> b) & 1)) {
+                    kept |= uint64_t(1) << b;
+                    gone |= diagonal[b];  // a kept box removes the later boxes of this word it suppresses
+                }
+            }
+            kept_bits = kept;
+        }
+        __syncthreads();
+        uint64_t kept = kept_bits;
+        for (int b = threadIdx.x; b < count; b += blockDim.x) keep[base + b] = (kept >> b) & 1;
+        // Each thread owns the words w + 1 + threadIdx.x + k·blockDim.x, so no two threads write one word.
+        for (int b = 0; b < count; b++) {
+            if (!((kept >> b) & 1)) continue;
+            int64_t i = base + b;
+            int64_t last_word = (class_end[i] - 1) / DW_NMS_TILE;
+            for (int64_t v = w + 1 + threadIdx.x; v <= last_word; v += blockDim.x) removed[v] |= mask[i * words + v];
         }
         __syncthreads();
     }
@@ -75,6 +103,7 @@ extern "C" __global__ void dw_nms_mask_f64(const double* boxes, const int64_t* l
                                            uint64_t* mask) {
     dw::nms_mask(boxes, labels, n, threshold, mask);
 }
-extern "C" __global__ void dw_nms_gather_keep(const uint64_t* mask, int64_t n, uint8_t* keep) {
-    dw::nms_gather_keep(mask, n, keep);
+extern "C" __global__ void dw_nms_gather_keep(const uint64_t* mask, const int64_t* class_end, int64_t n,
+                                              uint8_t* keep) {
+    dw::nms_gather_keep(mask, class_end, n, keep);
 }

@@ -3,13 +3,15 @@ package dev.dwjava.kernels;
 import dev.dwjava.core.box.Nms;
 import dev.dwjava.core.tensor.Tensors;
 import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * {@link Nms} as a bitmask NMS: a stable descending sort (libtorch), the {@code dw_nms_mask} kernel for the 64-bit
- * suppression words, and {@code dw_nms_gather_keep}, which walks the boxes in score order on the device. The mask never
+ * {@link Nms} as a bitmask NMS: stable sorts (libtorch) that group the boxes by class in descending score, the
+ * {@code dw_nms_mask} kernel for the 64-bit suppression words (tiles of different classes cost nothing), and
+ * {@code dw_nms_gather_keep}, which walks the boxes 64 at a time on the device. The mask never
  * leaves the device; only the kept indices are gathered. Decisions use the same double-precision test as
  * {@link dev.dwjava.core.box.CpuNms}, so both keep the same boxes.
  */
@@ -52,9 +54,15 @@ public final class KernelNms implements Nms {
             throw new IllegalArgumentException("kernel NMS takes at most " + MAX_BOXES + " boxes, found " + n
                     + "; reduce the candidates first (e.g. nms_pre)");
         }
-        Tensor order = scores.sort(new BoolOptional(true), 0, true).get1();
+        // Group by class, by descending score inside a class (ties: input order): two stable sorts.
+        Tensor byScore = scores.sort(new BoolOptional(true), 0, true).get1();
+        Tensor labelsByScore = labels.to(ScalarType.Long).index_select(0, byScore);
+        Tensor order = byScore.index_select(0, labelsByScore.sort(new BoolOptional(true), 0, false).get1());
         Tensor sortedBoxes = boxes.index_select(0, order).contiguous();
         Tensor sortedLabels = labels.to(ScalarType.Long).index_select(0, order).contiguous();
+        // End (exclusive) of each box's class run, so the gather pass touches only its own class's words.
+        Tensor runLengths = torch.unique_consecutive(sortedLabels, false, true, new LongOptional()).get2();
+        Tensor classEnd = torch.repeat_interleave(runLengths.cumsum(0), runLengths).contiguous();
         long words = (n + TILE - 1) / TILE;
         // int64 storage for the uint64 words; only tiles at or right of the diagonal are written, and only they are read.
         Tensor mask = Tensors.empty(Tensors.optionsLike(boxes, ScalarType.Long), n * words);
@@ -63,10 +71,11 @@ public final class KernelNms implements Nms {
                 .f64(iouThreshold).tensor("mask", mask)) {
             launcher.launch(dtype.kernel("dw_nms_mask"), words, words, TILE, args);
         }
-        try (KernelArgs args = new KernelArgs().tensor("mask", mask).i64(n).tensor("keep", keep)) {
+        try (KernelArgs args = new KernelArgs().tensor("mask", mask).tensor("class end", classEnd).i64(n).tensor("keep", keep)) {
             launcher.launch("dw_nms_gather_keep", 1, 1, gatherBlock, args);
         }
-        return order.index_select(0, keep.nonzero().squeeze(1));
+        // Survivors by descending score, ties by input index (the order CpuNms returns).
+        Tensor kept = order.index_select(0, keep.nonzero().squeeze(1)).sort(new BoolOptional(true), 0, false).get0();
+        return kept.index_select(0, scores.index_select(0, kept).sort(new BoolOptional(true), 0, true).get1());
     }
-
 }

@@ -21,7 +21,7 @@ class HostLauncherTest {
     void signaturesComeFromTheKernelDeclarations() {
         assertEquals("ppllifp", HostKernelLauncher.signatureOf("dw_pairwise_overlaps_f32"));
         assertEquals("ppllidp", HostKernelLauncher.signatureOf("dw_pairwise_overlaps_f64"));
-        assertEquals("plp", HostKernelLauncher.signatureOf("dw_nms_gather_keep"));
+        assertEquals("pplp", HostKernelLauncher.signatureOf("dw_nms_gather_keep"));
         assertNull(HostKernelLauncher.signatureOf("no_such_kernel"));
     }
 
