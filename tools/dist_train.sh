@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # dist_train.sh CONFIG GPUS [--work-dir DIR] [other dw train options]
-# The original DW repository's launcher shape: GPUS processes of `dw train` on this node (Gloo on CPU), data-parallel
+# The original DW repository's launcher shape: GPUS processes of `dw train` on this node (Gloo on CPU; NCCL, one GPU
+# per process, with runtime.device: cuda and the GPU build, DW_MAVEN_ARGS=-Pgpu), data-parallel
 # with gradients averaged over all processes; the total batch is GPUS × data.images_per_process (times NNODES).
 # Multi-node: run it on every node with NNODES, NODE_RANK and MASTER_ADDR (node 0's address) and MASTER_PORT set.
 set -euo pipefail
