@@ -1,0 +1,60 @@
+package dev.dwjava.train.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.Random;
+
+import dev.dwjava.core.dw.DwLoss;
+import dev.dwjava.core.dw.RankAverager;
+import dev.dwjava.core.runtime.ComputeDevice;
+import dev.dwjava.core.runtime.TensorScope;
+import dev.dwjava.core.runtime.Torch;
+import dev.dwjava.kernels.Accelerated;
+import dev.dwjava.model.DwDetector;
+import dev.dwjava.model.ModelConfig;
+import dev.dwjava.model.weights.WeightLoader;
+import dev.dwjava.train.solver.LrSchedule;
+import dev.dwjava.train.solver.Sgd;
+import dev.dwjava.train.solver.SolverConfig;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Training steps on the GPU (model moved with {@code moveTo}, batches and targets following it, DW weighting by the
+ * CUDA kernels) agree with the same steps on the CPU. Run with {@code mvn -Pgpu test}; skipped where libtorch sees no
+ * GPU.
+ */
+@Tag("gpu")
+class GpuTrainingTest {
+    private static final ModelConfig TINY = new ModelConfig(18, 8, 1, 16, 16, 1, 4, 3, true, false);
+    private static final SolverConfig SOLVER = new SolverConfig(0.01, 2, 0.9, 1e-4, 0, 5, 0.1, java.util.List.of(1), 0.1, 2, 0);
+
+    @Test
+    void threeStepsOnTheGpuMatchTheCpu() {
+        Torch.init();
+        assumeTrue(torch.cuda_is_available(), "libtorch sees no CUDA device");
+        double[][] losses = new double[2][];
+        for (int run = 0; run < 2; run++) {
+            try (TensorScope scope = TensorScope.open()) {
+                torch.manual_seed(0);
+                DwDetector model = new DwDetector(TINY);
+                model.moveTo(run == 0 ? ComputeDevice.CPU : ComputeDevice.parse("cuda:0"));
+                Sgd sgd = new Sgd(Sgd.groups(WeightLoader.stateOf(model), 1e-4, 0), 0.9);
+                Trainer trainer = new Trainer(model, new DwLoss(Accelerated.assigner(), RankAverager.SINGLE_PROCESS), sgd,
+                        new LrSchedule(SOLVER.scaledLr(2), SOLVER), 0, 1, 3, 0, 0);
+                losses[run] = new double[3];
+                for (int k = 0; k < 3; k++) {
+                    try (TensorScope step = TensorScope.open()) {
+                        StepResult r = trainer.step(TrainerTestData.batch(new Random(k), 2), 0, 0);
+                        losses[run][k] = r.clsPos() + r.loc() + r.clsNeg();
+                    }
+                }
+            }
+        }
+        for (int k = 0; k < 3; k++) {
+            assertEquals(losses[0][k], losses[1][k], 1e-3 * Math.abs(losses[0][k]), "loss of step " + k);
+        }
+    }
+}
