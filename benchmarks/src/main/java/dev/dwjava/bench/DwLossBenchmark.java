@@ -8,13 +8,10 @@ import dev.dwjava.core.dw.DwLoss;
 import dev.dwjava.core.dw.GroundTruth;
 import dev.dwjava.core.dw.ImagePredictions;
 import dev.dwjava.core.dw.TorchDwAssigner;
-import dev.dwjava.core.point.FeatureLevel;
 import dev.dwjava.core.point.PointGrid;
 import dev.dwjava.core.runtime.TensorScope;
 import dev.dwjava.core.runtime.Torch;
-import dev.dwjava.core.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -54,21 +51,10 @@ public class DwLossBenchmark {
     public void setUp() {
         Torch.init();
         scope = TensorScope.open();
-        List<FeatureLevel> levels = new ArrayList<>();
-        for (int s : new int[] {8, 16, 32, 64, 128}) {
-            levels.add(FeatureLevel.forInput(800, 1088, s));
-        }
-        grid = PointGrid.generate(levels, torch.ScalarType.Float);
-        long p = grid.numPoints();
-        torch.manual_seed(7);
-        for (int b = 0; b < 2; b++) {
-            Tensor cls = torch.randn(p, 80).sub(Tensors.s(4.0)).requires_grad_(true);
-            Tensor dist = torch.rand(p, 4).mul(grid.strides().unsqueeze(1)).mul(Tensors.s(6.0)).requires_grad_(true);
-            Tensor obj = torch.randn(p).requires_grad_(true);
-            preds.add(new ImagePredictions(cls, dist, obj));
-            gts.add(new GroundTruth(Inputs.randomBoxes(numGt, 1088, 800, 10 + b),
-                    Tensors.ofLongs(Inputs.labels(numGt, 80, 20 + b), numGt)));
-        }
+        Inputs.DwBatch batch = Inputs.dwBatch(numGt, true, t -> t);
+        grid = batch.grid();
+        preds.addAll(batch.predictions());
+        gts.addAll(batch.gts());
     }
 
     @TearDown(Level.Trial)

@@ -11,7 +11,6 @@ import dev.dwjava.core.dw.DwAssigner;
 import dev.dwjava.core.dw.GroundTruth;
 import dev.dwjava.core.dw.ImagePredictions;
 import dev.dwjava.core.dw.TorchDwAssigner;
-import dev.dwjava.core.point.FeatureLevel;
 import dev.dwjava.core.point.PointGrid;
 import dev.dwjava.core.runtime.TensorScope;
 import dev.dwjava.core.runtime.Torch;
@@ -87,21 +86,10 @@ public class KernelBenchmark {
         nms = kernel ? new KernelNms(launcher) : new CpuNms();
         overlaps = kernel ? new KernelBoxOverlaps(launcher) : BoxOverlaps.LIBTORCH;
 
-        List<FeatureLevel> levels = new ArrayList<>();
-        for (int s : new int[] {8, 16, 32, 64, 128}) {
-            levels.add(FeatureLevel.forInput(800, 1088, s));
-        }
-        PointGrid g = PointGrid.generate(levels, torch.ScalarType.Float);
-        grid = new PointGrid(place(g.xy()), place(g.strides()), g.levels());
-        long p = grid.numPoints();
-        torch.manual_seed(7);
-        for (int b = 0; b < 2; b++) {
-            Tensor cls = torch.randn(p, 80).sub(Tensors.s(4.0));
-            Tensor dist = torch.rand(p, 4).mul(g.strides().unsqueeze(1)).mul(Tensors.s(6.0));
-            Tensor obj = torch.randn(p);
-            preds.add(new ImagePredictions(place(cls), place(dist), place(obj)));
-            gts.add(new GroundTruth(place(Inputs.randomBoxes(50, 1088, 800, 10 + b)), place(Tensors.ofLongs(Inputs.labels(50, 80, 20 + b), 50))));
-        }
+        Inputs.DwBatch batch = Inputs.dwBatch(50, false, this::place);
+        grid = batch.grid();
+        preds.addAll(batch.predictions());
+        gts.addAll(batch.gts());
         boxes5k = place(Inputs.randomBoxes(5_000, 400, 300, 3));
         scores5k = place(Tensors.of(Inputs.uniform(5_000, 4), torch.ScalarType.Float, 5_000));
         labels5k = place(Tensors.ofLongs(Inputs.labels(5_000, 80, 5), 5_000));
