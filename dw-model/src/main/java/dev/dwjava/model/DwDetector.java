@@ -29,11 +29,11 @@ public final class DwDetector extends Layer {
 
     public DwDetector(ModelConfig config) {
         this.config = config;
-        backbone = child("backbone", new ResNet(config.depth(), config.baseWidth(), config.frozenStages()));
+        backbone = child("backbone", new ResNet(config.depth(), config.baseWidth(), config.frozenStages(), config.dcn()));
         int[] c = backbone.outChannels();
         neck = child("neck", new Fpn(new int[] {c[1], c[2], c[3]}, config.fpnChannels()));
         head = child("bbox_head", new DwHead(config.fpnChannels(), config.headChannels(), config.stackedConvs(),
-                config.gnGroups(), config.numClasses(), config.boxRefine(), ModelConfig.STRIDES));
+                config.gnGroups(), config.numClasses(), config.boxRefine(), config.dcn(), ModelConfig.STRIDES));
     }
 
     public ModelConfig config() {

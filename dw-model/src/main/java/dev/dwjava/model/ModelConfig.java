@@ -13,7 +13,7 @@ package dev.dwjava.model;
  * @param gnGroups     GroupNorm groups in the head (32)
  * @param numClasses   C (80 for COCO)
  * @param boxRefine    box refinement on (DW_SPEC §1.4)
- * @param dcn          DCNv2 in the backbone c3–c5 and the last tower convs (not available yet)
+ * @param dcn          DCNv2 in the backbone c3–c5 and as the last conv of both head towers (ResNet-50/101)
  */
 public record ModelConfig(int depth, int baseWidth, int frozenStages, int fpnChannels, int headChannels,
                           int stackedConvs, int gnGroups, int numClasses, boolean boxRefine, boolean dcn) {
@@ -30,9 +30,8 @@ public record ModelConfig(int depth, int baseWidth, int frozenStages, int fpnCha
         if (headChannels % gnGroups != 0) {
             throw new IllegalArgumentException("headChannels (" + headChannels + ") must be divisible by gnGroups (" + gnGroups + ")");
         }
-        if (dcn) {
-            throw new IllegalArgumentException("dcn: DCNv2 is not available yet (it arrives with the dw-kernels work); "
-                    + "the dconv config cannot be built");
+        if (dcn && depth < 50) {
+            throw new IllegalArgumentException("dcn: DCNv2 needs ResNet-50 or 101 (bottleneck blocks), found depth " + depth);
         }
     }
 

@@ -177,10 +177,37 @@ class DwDetectorTest {
     }
 
     @Test
-    void dcnConfigFailsClearly() {
+    void dcnModelHasMmdetectionsDeformableConvs() {
+        try (TensorScope scope = TensorScope.open()) {
+            Map<String, Tensor> plain = WeightLoader.stateOf(new DwDetector(ModelConfig.paper(50, true)));
+            ModelConfig dcnConfig = new ModelConfig(50, 64, 1, 256, 256, 4, 32, 80, true, true);
+            Map<String, Tensor> dcn = WeightLoader.stateOf(new DwDetector(dcnConfig));
+            // The same tensors plus one 27-channel offset/mask conv per DCNv2: the 3×3 conv of every bottleneck of
+            // layer2..4 (4 + 6 + 3) and the last conv of both head towers.
+            java.util.List<String> extra = dcn.keySet().stream().filter(k -> !plain.containsKey(k)).sorted().toList();
+            assertEquals(2 * (4 + 6 + 3 + 2), extra.size(), extra.toString());
+            assertTrue(extra.stream().allMatch(k -> k.contains(".conv_offset.")), extra.toString());
+            assertArrayEquals(new long[] {27, 128, 3, 3}, dcn.get("backbone.layer2.0.conv2.conv_offset.weight").shape());
+            assertArrayEquals(new long[] {27}, dcn.get("backbone.layer4.2.conv2.conv_offset.bias").shape());
+            assertArrayEquals(new long[] {27, 256, 3, 3}, dcn.get("bbox_head.reg_convs.3.conv.conv_offset.weight").shape());
+            assertTrue(!dcn.containsKey("backbone.layer1.0.conv2.conv_offset.weight"), "layer1 keeps plain convs");
+            assertArrayEquals(plain.get("backbone.layer3.0.conv2.weight").shape(), dcn.get("backbone.layer3.0.conv2.weight").shape());
+            // 27·128·9 + 27 per layer2 block, 27·256·9 + 27 per layer3 block and head conv, 27·512·9 + 27 per layer4 block.
+            long added = 4 * 31_131L + 6 * 62_235L + 3 * 124_443L + 2 * 62_235L;
+            long plainCount = plain.values().stream().mapToLong(Tensor::numel).sum();
+            assertEquals(plainCount + added, dcn.values().stream().mapToLong(Tensor::numel).sum());
+            // Backbone offsets start at zero; the head's offset convs get the tower's N(0, 0.01) init.
+            assertEquals(0.0, dcn.get("backbone.layer2.0.conv2.conv_offset.weight").abs().max().item_double());
+            double std = dcn.get("bbox_head.cls_convs.3.conv.conv_offset.weight").std().item_double();
+            assertTrue(Math.abs(std - 0.01) < 0.002, "head conv_offset std " + std);
+        }
+    }
+
+    @Test
+    void dcnNeedsBottleneckBlocks() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new ModelConfig(50, 64, 1, 256, 256, 4, 32, 80, true, true));
-        assertTrue(e.getMessage().startsWith("dcn: DCNv2 is not available yet"), e.getMessage());
+                () -> new ModelConfig(18, 64, 1, 256, 256, 4, 32, 80, true, true));
+        assertTrue(e.getMessage().startsWith("dcn: DCNv2 needs ResNet-50 or 101"), e.getMessage());
     }
 
     private static void assertClose(Tensor expected, Tensor got, String what) {

@@ -5,18 +5,24 @@ import java.util.List;
 
 import dev.dwjava.model.nn.Conv2d;
 import dev.dwjava.model.nn.FrozenBatchNorm2d;
+import dev.dwjava.model.nn.ModulatedDeformConv2d;
 import org.bytedeco.pytorch.Tensor;
 
-/** 1×1 → 3×3 (with the stride, "pytorch" style) → 1×1 ×4 (ResNet-50/101). */
+/**
+ * 1×1 → 3×3 (with the stride, "pytorch" style) → 1×1 ×4 (ResNet-50/101). With {@code dcn} the 3×3 conv is a DCNv2
+ * of the same name (its offsets/mask conv uses the same stride; mmdetection's {@code fallback_on_stride=False}).
+ */
 public final class Bottleneck extends ResidualBlock {
     private final Conv2d conv1, conv2, conv3;
+    private final ModulatedDeformConv2d deformConv2;
     private final FrozenBatchNorm2d bn1, bn2, bn3;
 
-    Bottleneck(int in, int width, int stride, boolean downsample) {
+    Bottleneck(int in, int width, int stride, boolean downsample, boolean dcn) {
         super(in, width * 4, stride, downsample);
         conv1 = child("conv1", new Conv2d(in, width, 1, 1, 0, false));
         bn1 = child("bn1", new FrozenBatchNorm2d(width));
-        conv2 = child("conv2", new Conv2d(width, width, 3, stride, 1, false));
+        conv2 = dcn ? null : child("conv2", new Conv2d(width, width, 3, stride, 1, false));
+        deformConv2 = dcn ? child("conv2", new ModulatedDeformConv2d(width, width, stride, false)) : null;
         bn2 = child("bn2", new FrozenBatchNorm2d(width));
         conv3 = child("conv3", new Conv2d(width, width * 4, 1, 1, 0, false));
         bn3 = child("bn3", new FrozenBatchNorm2d(width * 4));
@@ -25,14 +31,15 @@ public final class Bottleneck extends ResidualBlock {
     @Override
     public Tensor forward(Tensor x) {
         Tensor h = bn1.forward(conv1.forward(x)).relu();
-        h = bn2.forward(conv2.forward(h)).relu();
+        h = bn2.forward(conv2 != null ? conv2.forward(h) : deformConv2.forward(h)).relu();
         h = bn3.forward(conv3.forward(h));
         return h.add(identity(x)).relu();
     }
 
     @Override
     List<Conv2d> convs() {
-        List<Conv2d> all = new ArrayList<>(List.of(conv1, conv2, conv3));
+        // A DCNv2 keeps mmcv's own init (Init.deformDefault), as in mmdetection.
+        List<Conv2d> all = new ArrayList<>(conv2 != null ? List.of(conv1, conv2, conv3) : List.of(conv1, conv3));
         all.addAll(downsampleConvs());
         return all;
     }

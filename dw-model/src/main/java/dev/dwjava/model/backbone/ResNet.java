@@ -30,6 +30,11 @@ public final class ResNet extends Layer {
      * @param frozenStages 0 = nothing frozen, 1 = stem and layer1 frozen (DW), up to 4
      */
     public ResNet(int depth, int baseWidth, int frozenStages) {
+        this(depth, baseWidth, frozenStages, false);
+    }
+
+    /** @param dcn DCNv2 as the 3×3 conv of every bottleneck of stages c3–c5 (layer2..4); ResNet-50/101 only */
+    public ResNet(int depth, int baseWidth, int frozenStages, boolean dcn) {
         int[] blocks = switch (depth) {
             case 18 -> new int[] {2, 2, 2, 2};
             case 34, 50 -> new int[] {3, 4, 6, 3};
@@ -40,6 +45,9 @@ public final class ResNet extends Layer {
             throw new IllegalArgumentException("frozenStages must be in [0, 4], found " + frozenStages);
         }
         boolean bottleneck = depth >= 50;
+        if (dcn && !bottleneck) {
+            throw new IllegalArgumentException("DCNv2 in the backbone needs a bottleneck ResNet (50 or 101), found depth " + depth);
+        }
         int expansion = bottleneck ? 4 : 1;
         conv1 = child("conv1", new Conv2d(3, baseWidth, 7, 2, 3, false));
         bn1 = child("bn1", new FrozenBatchNorm2d(baseWidth));
@@ -50,7 +58,7 @@ public final class ResNet extends Layer {
             for (int b = 0; b < blocks[s]; b++) {
                 int stride = b == 0 && s > 0 ? 2 : 1;
                 boolean downsample = b == 0 && (stride != 1 || in != width * expansion);
-                stage.add(bottleneck ? new Bottleneck(in, width, stride, downsample) : new BasicBlock(in, width, stride, downsample));
+                stage.add(bottleneck ? new Bottleneck(in, width, stride, downsample, dcn && s > 0) : new BasicBlock(in, width, stride, downsample));
                 in = width * expansion;
             }
             stages.add(stage);

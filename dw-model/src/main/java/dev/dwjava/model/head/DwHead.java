@@ -7,6 +7,7 @@ import java.util.List;
 
 import dev.dwjava.model.nn.Conv2d;
 import dev.dwjava.model.nn.ConvModule;
+import dev.dwjava.model.nn.ModulatedDeformConv2d;
 import dev.dwjava.model.nn.GroupNorm;
 import dev.dwjava.model.nn.Indexed;
 import dev.dwjava.model.nn.Init;
@@ -44,9 +45,15 @@ public final class DwHead extends Layer {
      */
     public DwHead(int inChannels, int featChannels, int stackedConvs, int gnGroups, int numClasses, boolean refine,
                   int[] strides) {
+        this(inChannels, featChannels, stackedConvs, gnGroups, numClasses, refine, false, strides);
+    }
+
+    /** @param dcnOnLastConv the last conv of both towers is a DCNv2 (with bias), as in the DCN config */
+    public DwHead(int inChannels, int featChannels, int stackedConvs, int gnGroups, int numClasses, boolean refine,
+                  boolean dcnOnLastConv, int[] strides) {
         this.strides = strides.clone();
-        clsConvs = child("cls_convs", tower(inChannels, featChannels, stackedConvs, gnGroups));
-        regConvs = child("reg_convs", tower(inChannels, featChannels, stackedConvs, gnGroups));
+        clsConvs = child("cls_convs", tower(inChannels, featChannels, stackedConvs, gnGroups, dcnOnLastConv));
+        regConvs = child("reg_convs", tower(inChannels, featChannels, stackedConvs, gnGroups, dcnOnLastConv));
         convCls = child("conv_cls", new Conv2d(featChannels, numClasses, 3, 1, 1, true));
         convReg = child("conv_reg", new Conv2d(featChannels, 4, 3, 1, 1, true));
         convCenterness = child("conv_centerness", new Conv2d(featChannels, 1, 3, 1, 1, true));
@@ -60,21 +67,30 @@ public final class DwHead extends Layer {
         initWeights();
     }
 
-    private static Indexed<ConvModule> tower(int in, int feat, int depth, int groups) {
+    private static Indexed<ConvModule> tower(int in, int feat, int depth, int groups, boolean dcnOnLastConv) {
         Indexed<ConvModule> t = new Indexed<>();
         for (int k = 0; k < depth; k++) {
-            t.add(new ConvModule(new Conv2d(k == 0 ? in : feat, feat, 3, 1, 1, true), new GroupNorm(groups, feat)));
+            int c = k == 0 ? in : feat;
+            t.add(dcnOnLastConv && k == depth - 1
+                    ? new ConvModule(new ModulatedDeformConv2d(c, feat, 1, true), new GroupNorm(groups, feat))
+                    : new ConvModule(new Conv2d(c, feat, 3, 1, 1, true), new GroupNorm(groups, feat)));
         }
         return t;
     }
 
+    /**
+     * Tower init N(0, 0.01²), bias 0. For a DCNv2 it hits only the offset/mask conv (a plain Conv2d); the main weight
+     * keeps mmcv's own init, as mmcv 1.4's initializer matches layers by class name (DW_SPEC §1.6).
+     */
+    private static void initTower(Indexed<ConvModule> tower) {
+        for (ConvModule m : tower.items()) {
+            Init.normal(m.conv != null ? m.conv : m.deformConv.convOffset, 0.01, 0);
+        }
+    }
+
     private void initWeights() {
-        for (ConvModule m : clsConvs.items()) {
-            Init.normal(m.conv, 0.01, 0);
-        }
-        for (ConvModule m : regConvs.items()) {
-            Init.normal(m.conv, 0.01, 0);
-        }
+        initTower(clsConvs);
+        initTower(regConvs);
         Init.normal(convCls, 0.01, -Math.log((1 - CLS_PRIOR) / CLS_PRIOR));
         Init.normal(convReg, 0.01, REG_BIAS);
         Init.normal(convCenterness, 0.01, 0);

@@ -7,17 +7,28 @@ import org.bytedeco.pytorch.Tensor;
  * (head towers), or the conv alone (FPN lateral and output convs).
  */
 public final class ConvModule extends Layer {
+    /** The plain conv, or null when this module's conv is deformable. */
     public final Conv2d conv;
+    /** The DCNv2 conv (same child name {@code conv}), or null. */
+    public final ModulatedDeformConv2d deformConv;
     private final GroupNorm gn;
 
     public ConvModule(Conv2d conv, GroupNorm gn) {
         this.conv = child("conv", conv);
+        this.deformConv = null;
+        this.gn = gn == null ? null : child("gn", gn);
+    }
+
+    /** With a DCNv2 conv, as the DCN config's last head-tower convs. */
+    public ConvModule(ModulatedDeformConv2d conv, GroupNorm gn) {
+        this.conv = null;
+        this.deformConv = child("conv", conv);
         this.gn = gn == null ? null : child("gn", gn);
     }
 
     /** conv, then GroupNorm + ReLU when present. */
     public Tensor forward(Tensor x) {
-        Tensor h = conv.forward(x);
+        Tensor h = conv != null ? conv.forward(x) : deformConv.forward(x);
         return gn == null ? h : gn.forward(h).relu();
     }
 }

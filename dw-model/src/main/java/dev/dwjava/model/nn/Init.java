@@ -41,6 +41,21 @@ public final class Init {
         }
     }
 
+    /**
+     * mmcv's DCNv2 init: main weight uniform in ±1/sqrt(in·k²), bias 0, and the offset/mask conv zero, so a fresh
+     * deformable conv samples the regular grid with mask 0.5.
+     */
+    public static void deformDefault(ModulatedDeformConv2d dcn) {
+        uniform(dcn.weight, 1.0 / Math.sqrt((double) dcn.inChannels * 9));
+        try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+            if (dcn.bias != null) {
+                dcn.bias.zero_();
+            }
+            dcn.convOffset.weight.zero_();
+            dcn.convOffset.bias.zero_();
+        }
+    }
+
     private static void uniform(Tensor t, double bound) {
         try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
             t.uniform_(-bound, bound, new org.bytedeco.pytorch.GeneratorOptional());

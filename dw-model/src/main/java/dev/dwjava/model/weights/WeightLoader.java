@@ -56,7 +56,9 @@ public final class WeightLoader {
     public static LoadReport loadTorchvisionBackbone(Module model, Path file) throws IOException {
         Map<String, Tensor> src = TorchFile.loadStateDict(file);
         LoadReport r = load(model, src, "backbone.", name -> name.startsWith("fc."), false, file.toString());
-        List<String> missingBackbone = r.missing().stream().filter(n -> n.startsWith("backbone.")).toList();
+        // DCNv2 offset/mask convs are not ImageNet weights: they stay zero, as in mmdetection.
+        List<String> missingBackbone = r.missing().stream()
+                .filter(n -> n.startsWith("backbone.") && !n.contains(".conv_offset.")).toList();
         LoadReport scoped = new LoadReport(r.source(), r.loaded(), missingBackbone, r.unexpected(), r.mismatched());
         if (!scoped.clean()) {
             throw new IllegalArgumentException("not a torchvision ResNet of this depth/width: " + scoped);

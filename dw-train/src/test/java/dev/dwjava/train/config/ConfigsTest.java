@@ -48,8 +48,11 @@ class ConfigsTest {
         assertEquals(false, r101.model().boxRefine());
         assertEquals("torchvision://resnet101", r101.runtime().pretrained());
 
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> load("dw_r50_fpn_dconv_c3-c5_mstrain_2x_coco"));
-        assertTrue(e.getMessage().contains("DCNv2 is not available yet"), e.getMessage());
+        DwConfig dcn = load("dw_r50_fpn_dconv_c3-c5_mstrain_2x_coco");
+        assertTrue(dcn.model().dcn());
+        assertTrue(dcn.model().boxRefine());
+        assertEquals(List.of(480, 960), dcn.data().trainScale().shortEdge());
+        assertEquals(24, dcn.solver().epochs());
     }
 
     @Test
