@@ -26,6 +26,8 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Architecture (names, shapes, counts), weight loading, and numerical equivalence with a PyTorch implementation. */
 class DwDetectorTest {
@@ -109,13 +111,15 @@ class DwDetectorTest {
         }
     }
 
-    @Test
-    void tinyModelMatchesThePyTorchImplementationOnTheSameWeights() throws IOException {
+    /** The same tiny R-50 DW model, plain and with DCNv2 where the DCN config has it, against make_fixtures.py's. */
+    @ParameterizedTest
+    @CsvSource({"false, tiny_dw_r50", "true, tiny_dw_r50_dcn"})
+    void tinyModelMatchesThePyTorchImplementationOnTheSameWeights(boolean dcn, String fixture) throws IOException {
         try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
-            DwDetector model = new DwDetector(new ModelConfig(50, 4, 1, 16, 16, 2, 4, 3, true, false));
-            LoadReport report = WeightLoader.loadModel(model, Fixtures.path("tiny_dw_r50_mmdet.pth"), true);
+            DwDetector model = new DwDetector(new ModelConfig(50, 4, 1, 16, 16, 2, 4, 3, true, dcn));
+            LoadReport report = WeightLoader.loadModel(model, Fixtures.path(fixture + "_mmdet.pth"), true);
             assertTrue(report.clean(), report.toString());
-            Map<String, Tensor> io = TorchFile.loadStateDict(Fixtures.path("tiny_dw_r50_io.pth"));
+            Map<String, Tensor> io = TorchFile.loadStateDict(Fixtures.path(fixture + "_io.pth"));
             List<LevelOutput> out = model.forward(io.get("input"));
             assertEquals(5, out.size());
             for (int l = 0; l < 5; l++) {
