@@ -1,7 +1,6 @@
 package dev.dwjava.kernels;
 
 import static org.bytedeco.cuda.global.cudart.CUDA_SUCCESS;
-import static org.bytedeco.cuda.global.cudart.cuCtxGetCurrent;
 import static org.bytedeco.cuda.global.cudart.cuCtxSetCurrent;
 import static org.bytedeco.cuda.global.cudart.cuDeviceGet;
 import static org.bytedeco.cuda.global.cudart.cuDevicePrimaryCtxRetain;
@@ -39,6 +38,7 @@ public final class CudaKernelLauncher implements KernelLauncher {
 
     private final byte[] fatbin;
     private final Map<Integer, CUmod_st> modules = new ConcurrentHashMap<>();
+    private final Map<Integer, CUctx_st> contexts = new ConcurrentHashMap<>();
     private final Map<String, CUfunc_st> functions = new ConcurrentHashMap<>();
 
     CudaKernelLauncher(byte[] fatbin) {
@@ -79,6 +79,9 @@ public final class CudaKernelLauncher implements KernelLauncher {
         }
         CUDAStream stream = torch_cuda.getCurrentCUDAStream();
         int device = stream.device_index();
+        // A module's functions belong to the context it was loaded in: make that device's primary context (the one
+        // libtorch uses) current on this thread before launching.
+        check(cuCtxSetCurrent(context(device)), "cuCtxSetCurrent(device " + device + ")");
         CUfunc_st fn = function(device, kernel);
         CUstream_st raw = stream.stream();
         check(cuLaunchKernel(fn, Math.toIntExact(gridX), Math.toIntExact(gridY), 1, block, 1, 1, 0, raw,
@@ -95,7 +98,6 @@ public final class CudaKernelLauncher implements KernelLauncher {
 
     private CUmod_st module(int device) {
         return modules.computeIfAbsent(device, d -> {
-            ensureContext(d);
             CUmod_st module = new CUmod_st();
             try (BytePointer image = new BytePointer(fatbin)) {
                 check(cuModuleLoadData(module, image), "cuModuleLoadData(dw_kernels.fatbin) on device " + d);
@@ -104,18 +106,16 @@ public final class CudaKernelLauncher implements KernelLauncher {
         });
     }
 
-    /** libtorch makes the device's primary context current on first use; make sure one is current here too. */
-    private static void ensureContext(int device) {
-        CUctx_st current = new CUctx_st();
-        check(cuCtxGetCurrent(current), "cuCtxGetCurrent");
-        if (current.isNull()) {
+    /** The device's primary context (libtorch's), retained once for the life of the launcher. */
+    private CUctx_st context(int device) {
+        return contexts.computeIfAbsent(device, d -> {
             try (IntPointer dev = new IntPointer(1)) {
-                check(cuDeviceGet(dev, device), "cuDeviceGet(" + device + ")");
+                check(cuDeviceGet(dev, d), "cuDeviceGet(" + d + ")");
                 CUctx_st primary = new CUctx_st();
-                check(cuDevicePrimaryCtxRetain(primary, dev.get()), "cuDevicePrimaryCtxRetain");
-                check(cuCtxSetCurrent(primary), "cuCtxSetCurrent");
+                check(cuDevicePrimaryCtxRetain(primary, dev.get()), "cuDevicePrimaryCtxRetain(" + d + ")");
+                return primary;
             }
-        }
+        });
     }
 
     private static void check(int rc, String what) {

@@ -61,6 +61,10 @@ public final class DwDetector extends Layer {
      */
     public DwDetector moveTo(ComputeDevice target) {
         target.requireAvailable();
+        if (target.cuda()) {
+            // The model's GPU becomes the current one, so libtorch's current stream and our kernels use it too.
+            org.bytedeco.pytorch.global.torch_cuda.set_device((byte) Math.max(target.index(), 0));
+        }
         to(target.torchDevice(), false);
         this.device = target;
         return this;
