@@ -61,6 +61,13 @@ public final class Kernels {
         return Optional.of(new CudaKernelLauncher(fatbin));
     }
 
+    /** One line for {@code dw version}: which builds of the kernels this jar carries and can use here. */
+    public static String describe() {
+        byte[] fatbin = CudaKernelLauncher.readFatbin();
+        String device = fatbin == null ? "no CUDA fatbin (built without nvcc)" : "CUDA fatbin " + fatbin.length / 1024 + " KiB (sm_80, sm_90, PTX)";
+        return device + "; host build " + (hostAvailable() ? "loaded" : "not available");
+    }
+
     /** The launcher that runs where {@code t} lives: CUDA for CUDA tensors, the host emulation for CPU tensors. */
     public static KernelLauncher forTensor(Tensor t) {
         if (t.is_cuda()) {

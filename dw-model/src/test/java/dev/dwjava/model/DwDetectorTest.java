@@ -139,6 +139,12 @@ class DwDetectorTest {
             DwDetector model = new DwDetector(new ModelConfig(50, 4, 1, 16, 16, 2, 4, 3, true, false));
             WeightLoader.loadModel(model, Fixtures.path("tiny_dw_r50_mmdet.pth"), true);
             Map<String, Tensor> io = TorchFile.loadStateDict(Fixtures.path("tiny_dw_r50_io.pth"));
+            // Collect garbage first: libtorch's recursive to() calls back into every child's Java object, so children
+            // registered from local variables must stay reachable (Layer.child keeps them; `dw detect` once failed here).
+            for (int k = 0; k < 3; k++) {
+                System.gc();
+            }
+            model.moveTo(dev.dwjava.core.runtime.ComputeDevice.CPU);
             model.to(org.bytedeco.pytorch.global.torch.ScalarType.Double, false);
             for (Tensor p : model.parameterList()) {
                 assertTrue(Tensors.hasType(p, org.bytedeco.pytorch.global.torch.ScalarType.Double));

@@ -42,8 +42,16 @@ public abstract class Layer extends Module {
         return out;
     }
 
-    /** Registers a child module. */
+    /**
+     * Java children of this module. libtorch's recursive calls (e.g. {@code to(device)}) call back into each child's
+     * Java object through JavaCPP; a child registered from a local variable would otherwise be collectable and make
+     * those calls fail with a NullPointerException depending on GC timing.
+     */
+    private final java.util.List<Module> javaChildren = new java.util.ArrayList<>();
+
+    /** Registers a child module (and keeps its Java object reachable as long as this one is). */
     protected final <M extends Module> M child(String name, M module) {
+        javaChildren.add(module);
         return register_module(name, module);
     }
 }

@@ -26,6 +26,7 @@ public final class VersionCommand implements Runnable {
             "javacpp   " + info.javacppVersion(),
             "threads   " + info.threads() + " intra-op",
             "cuda      " + (info.cudaAvailable() ? "available" : "not available"),
+            "kernels   " + dev.dwjava.kernels.Kernels.describe(),
             "java      " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")",
         };
     }
