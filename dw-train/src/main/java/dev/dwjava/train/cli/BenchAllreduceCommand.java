@@ -1,7 +1,6 @@
 package dev.dwjava.train.cli;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,7 +80,7 @@ final class BenchAllreduceCommand implements Callable<Integer> {
                 }
             }
             if (env.isMain()) {
-                double b = median(bucketMs), f = median(flatMs);
+                double b = BenchCommand.median(bucketMs), f = BenchCommand.median(flatMs);
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("processes", env.worldSize());
                 r.put("backend", dev.cuda() ? "nccl" : "gloo");
@@ -104,11 +103,5 @@ final class BenchAllreduceCommand implements Callable<Integer> {
         if (dev.cuda()) {
             org.bytedeco.pytorch.global.torch_cuda.device_synchronize();
         }
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 }
