@@ -70,8 +70,15 @@ public final class BenchCommand {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        /** Builds the model of {@code cfg} on {@code --device}. */
+        /** Starts libtorch and reads {@code --config} with {@code --cfg-options}. */
+        DwConfig loadConfig() throws IOException {
+            Torch.init();
+            return DwConfig.load(config, overrides).config();
+        }
+
+        /** Builds the model of {@code cfg} (seeded initialisation) on {@code --device}. */
         DwDetector model(DwConfig cfg) {
+            torch.manual_seed(0);
             DwDetector model = new DwDetector(cfg.model());
             model.moveTo(ComputeDevice.parse(device));
             return model;
@@ -110,10 +117,8 @@ public final class BenchCommand {
 
         @Override
         public Integer call() throws IOException {
-            Torch.init();
-            DwConfig cfg = DwConfig.load(config, overrides).config();
+            DwConfig cfg = loadConfig();
             int[] hw = hw();
-            torch.manual_seed(0);
             DwDetector model = model(cfg);
             if (weights != null) {
                 WeightLoader.loadModel(model, weights, true);
@@ -157,10 +162,8 @@ public final class BenchCommand {
 
         @Override
         public Integer call() throws IOException {
-            Torch.init();
-            DwConfig cfg = DwConfig.load(config, overrides).config();
+            DwConfig cfg = loadConfig();
             int[] hw = hw();
-            torch.manual_seed(0);
             DwDetector model = model(cfg);
             Sgd sgd = new Sgd(Sgd.groups(WeightLoader.stateOf(model), cfg.solver().weightDecay(), cfg.solver().normDecay()),
                     cfg.solver().momentum());
