@@ -34,6 +34,18 @@ public final class ImageTensors {
         return new int[] {(int) (width * f + 0.5), (int) (height * f + 0.5)};
     }
 
+    /**
+     * The pixel path shared by training and test: 8-bit resize to {@code newWidth × newHeight} (OpenCV's bilinear,
+     * byte for byte), (3, H, W) float, optional horizontal flip, normalisation; contiguous.
+     */
+    public static Tensor prepare(RgbImage image, int newWidth, int newHeight, boolean flip) {
+        Tensor t = fromImage(OpenCvResize.resize(image, newWidth, newHeight));
+        if (flip) {
+            t = flipHorizontal(t);
+        }
+        return normalize(t).contiguous();
+    }
+
     /** Mirrors a (C, H, W) tensor left–right. */
     public static Tensor flipHorizontal(Tensor chw) {
         return chw.flip(new long[] {2});

@@ -52,4 +52,15 @@ public record RgbImage(int width, int height, byte[] pixels) {
         }
         return new RgbImage(w, h, out);
     }
+
+    /** These pixels as a {@code TYPE_INT_RGB} image (for drawing and writing pictures). */
+    public BufferedImage toBufferedImage() {
+        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        int[] rgb = new int[width * height];
+        for (int i = 0; i < rgb.length; i++) {
+            rgb[i] = packed(i);
+        }
+        img.setRGB(0, 0, width, height, rgb, 0, width);
+        return img;
+    }
 }

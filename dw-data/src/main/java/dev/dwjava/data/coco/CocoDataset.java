@@ -164,6 +164,26 @@ public final class CocoDataset {
         return annotations;
     }
 
+    /**
+     * Checks that {@code classes} (a config's class names, in label order) are this dataset's category names in
+     * category-id order, as mmdetection's class-number check does: labels would otherwise map to wrong categories.
+     *
+     * @param source where {@code classes} came from, for the message (e.g. the config file)
+     * @throws IllegalArgumentException naming the first difference
+     */
+    public void checkClasses(List<String> classes, String source) {
+        for (int k = 0; k < Math.max(classes.size(), categoryNames.size()); k++) {
+            String want = k < classes.size() ? classes.get(k) : null, have = k < categoryNames.size() ? categoryNames.get(k) : null;
+            if (!java.util.Objects.equals(want, have)) {
+                throw new IllegalArgumentException(source + " lists " + classes.size() + " classes but " + annotations + " has "
+                        + categoryNames.size() + " categories; they first differ at label " + k + ": "
+                        + (want == null ? "(none)" : "'" + want + "'") + " in the config vs "
+                        + (have == null ? "(none)" : "'" + have + "' (category id " + categoryIds[k] + ")") + " in the dataset"
+                        + " (categories are taken in id order; make the config's classes match them)");
+            }
+        }
+    }
+
     @Override
     public String toString() {
         return annotations.getFileName() + ": " + entries.size() + " images, " + categoryIds.length + " categories ("

@@ -14,7 +14,6 @@ import java.util.concurrent.Future;
 
 import dev.dwjava.core.dw.GroundTruth;
 import dev.dwjava.core.image.ImageTensors;
-import dev.dwjava.core.image.OpenCvResize;
 import dev.dwjava.core.image.RgbImage;
 import dev.dwjava.core.runtime.TensorScope;
 import dev.dwjava.core.tensor.Tensors;
@@ -138,11 +137,8 @@ public final class DetectionLoader implements AutoCloseable {
         Augmentation.Choice c = augmentation.draw(r, px.width(), px.height());
         Tensor image;
         try (TensorScope scope = TensorScope.open()) {
-            Tensor t = ImageTensors.fromImage(OpenCvResize.resize(px, c.newWidth(), c.newHeight()));
-            if (c.flip()) {
-                t = ImageTensors.flipHorizontal(t);
-            }
-            image = scope.handOut(ImageTensors.normalize(t).contiguous());   // no enclosing scope: collate frees it
+            // no enclosing scope: collate frees it
+            image = scope.handOut(ImageTensors.prepare(px, c.newWidth(), c.newHeight(), c.flip()));
         }
         return new Sample(image, Augmentation.boxes(e.boxes(), px.width(), px.height(), c), e.labels(),
                 new SampleMeta(e.image().id(), px.width(), px.height(), c.newWidth(), c.newHeight(), c.flip()));

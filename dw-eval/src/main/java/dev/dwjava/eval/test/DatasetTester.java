@@ -24,6 +24,7 @@ import dev.dwjava.eval.coco.CocoEval;
 import dev.dwjava.eval.coco.CocoEvalResult;
 import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.head.LevelOutput;
+import dev.dwjava.model.inference.TestPipeline;
 import dev.dwjava.model.postprocess.Detections;
 import dev.dwjava.model.postprocess.ImageMeta;
 import dev.dwjava.model.postprocess.PostProcessor;
@@ -37,19 +38,21 @@ import org.bytedeco.pytorch.NoGradGuard;
 public final class DatasetTester {
     private final DwDetector model;
     private final PostProcessor post;
-    private final Augmentation testScale;
-    private final int batchSize, workers;
+    private final TestPipeline pipeline;
+    private final int workers;
 
-    public DatasetTester(DwDetector model, TestConfig test, Augmentation testScale, int batchSize, int workers) {
-        this(model, test, testScale, batchSize, workers, new CpuNms());
+    public DatasetTester(DwDetector model, TestConfig test, TestPipeline pipeline, int workers) {
+        this(model, test, pipeline, workers, new CpuNms());
     }
 
-    /** @param nms the NMS implementation of post-processing (post-processing runs where the model runs) */
-    public DatasetTester(DwDetector model, TestConfig test, Augmentation testScale, int batchSize, int workers, Nms nms) {
+    /**
+     * @param pipeline the config's test pipeline (scale, images per forward, decoding), the one {@code Detector} uses
+     * @param nms      the NMS implementation of post-processing (post-processing runs where the model runs)
+     */
+    public DatasetTester(DwDetector model, TestConfig test, TestPipeline pipeline, int workers, Nms nms) {
         this.model = model;
         this.post = new PostProcessor(test, nms);
-        this.testScale = testScale;
-        this.batchSize = batchSize;
+        this.pipeline = pipeline;
         this.workers = workers;
     }
 
@@ -72,6 +75,10 @@ public final class DatasetTester {
         int total = limit > 0 ? Math.min(limit, dataset.size()) : dataset.size();
         long start = System.nanoTime();
         int done = 0;
+        int batchSize = pipeline.imagesPerBatch();
+        // The loader's test-time transform: the pipeline's fixed scale, no flip; pixels go through the same
+        // ImageTensors.prepare as TestPipeline.prepare, so one image per batch gives the Detector's exact input.
+        Augmentation testScale = new Augmentation(pipeline.longEdge(), pipeline.shortEdge(), pipeline.shortEdge(), 0);
         try (DetectionLoader loader = new DetectionLoader(dataset, testScale, batchSize, workers, 0, false, 0, 1)) {
             for (Iterator<DetectionBatch> it = loader.epoch(0); it.hasNext() && done < total; ) {
                 try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {

@@ -6,10 +6,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import javax.imageio.ImageIO;
-
 import dev.dwjava.core.box.CpuNms;
 import dev.dwjava.core.box.Nms;
+import dev.dwjava.core.image.ImageDecoder;
+import dev.dwjava.core.image.RgbImage;
 import dev.dwjava.core.runtime.ComputeDevice;
 import dev.dwjava.core.runtime.TensorScope;
 import dev.dwjava.core.runtime.Torch;
@@ -27,7 +27,8 @@ import org.bytedeco.pytorch.NoGradGuard;
 
 /**
  * The public inference API: a DW detector built from a config and a weights file, detecting on image files or
- * {@link BufferedImage}s.
+ * {@link BufferedImage}s, through the config's {@link TestPipeline} (the same one {@code dw test} uses, so a detection
+ * here equals the results-file entry {@code dw test} writes for that image).
  *
  * <pre>{@code
  * Detector detector = Detector.load(Path.of("configs/dw_r50_fpn_1x_coco.yaml"), Path.of("dw_r50_fpn_1x_coco.pth"));
@@ -40,27 +41,28 @@ import org.bytedeco.pytorch.NoGradGuard;
 public final class Detector {
     private final DwDetector model;
     private final PostProcessor postProcessor;
-    private final Preprocessor preprocessor;
+    private final TestPipeline pipeline;
     private final List<String> classNames;
 
-    public Detector(DwDetector model, TestConfig test, Preprocessor preprocessor, List<String> classNames) {
-        this(model, test, preprocessor, classNames, new CpuNms());
+    public Detector(DwDetector model, TestConfig test, TestPipeline pipeline, List<String> classNames) {
+        this(model, test, pipeline, classNames, new CpuNms());
     }
 
     /** @param nms the NMS of post-processing, which runs where the model runs (e.g. the CUDA kernel of dw-kernels) */
-    public Detector(DwDetector model, TestConfig test, Preprocessor preprocessor, List<String> classNames, Nms nms) {
+    public Detector(DwDetector model, TestConfig test, TestPipeline pipeline, List<String> classNames, Nms nms) {
         if (classNames.size() != model.config().numClasses()) {
             throw new IllegalArgumentException("the config names " + classNames.size() + " classes but the model has "
                     + model.config().numClasses());
         }
         this.model = model;
         this.postProcessor = new PostProcessor(test, nms);
-        this.preprocessor = preprocessor;
+        this.pipeline = pipeline;
         this.classNames = List.copyOf(classNames);
     }
 
     /**
-     * Builds the model of {@code config} (sections {@code model}, {@code test}, {@code classes}) and loads
+     * Builds the model of {@code config} (sections {@code model}, {@code test}, {@code classes}, and the test pipeline of
+     * {@code data}: see {@link TestPipeline#fromConfig}) and loads
      * {@code weights} strictly: an official mmdetection DW checkpoint, or one of ours.
      */
     public static Detector load(Path config, Path weights) throws IOException {
@@ -78,7 +80,8 @@ public final class Detector {
         LoadReport report = WeightLoader.loadModel(model, weights, true);
         org.slf4j.LoggerFactory.getLogger(Detector.class).info("{}", report);
         model.moveTo(device);
-        return new Detector(model, tree.section("test", TestConfig.class), Preprocessor.dwTest(), classNames(tree), nms);
+        return new Detector(model, tree.section("test", TestConfig.class), TestPipeline.fromConfig(tree),
+                classNames(tree), nms);
     }
 
     /** The config's {@code classes} list. */
@@ -95,19 +98,25 @@ public final class Detector {
         return model;
     }
 
-    /** Detects on an image file (JPEG, PNG, ...). */
-    public List<Detection> detect(Path imageFile) throws IOException {
-        BufferedImage image = ImageIO.read(imageFile.toFile());
-        if (image == null) {
-            throw new IOException(imageFile + " is not an image ImageIO can decode");
-        }
-        return detect(image);
+    /** The test pipeline images go through before the forward. */
+    public TestPipeline pipeline() {
+        return pipeline;
     }
 
-    /** Detects on an in-memory image; returns detections by descending score. */
+    /** Detects on an image file (JPEG, PNG, BMP, GIF), decoded as OpenCV's {@code imread(IMREAD_COLOR)} does. */
+    public List<Detection> detect(Path imageFile) throws IOException {
+        return detect(ImageDecoder.decode(imageFile, pipeline.ignoreOrientation()));
+    }
+
+    /** Detects on an in-memory image (its raster samples, as {@link RgbImage#of} reads them). */
     public List<Detection> detect(BufferedImage image) {
+        return detect(RgbImage.of(image));
+    }
+
+    /** Detects on decoded RGB pixels; returns detections by descending score. */
+    public List<Detection> detect(RgbImage image) {
         try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
-            Preprocessor.Input in = preprocessor.apply(image);
+            TestPipeline.Input in = pipeline.prepare(image);
             List<LevelOutput> out = model.forward(in.tensor());
             Detections d = postProcessor.process(out, 0, in.meta()).detections();
             float[] boxes = Tensors.toFloats(d.boxes()), scores = Tensors.toFloats(d.scores());

@@ -2,19 +2,25 @@ package dev.dwjava.model.inference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
+import dev.dwjava.core.image.RgbImage;
 import dev.dwjava.core.runtime.TensorScope;
 import dev.dwjava.core.runtime.Torch;
 import dev.dwjava.core.tensor.Tensors;
 import dev.dwjava.model.Fixtures;
+import dev.dwjava.model.config.ConfigFiles;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The public API end to end on the tiny fixture model, and the test-time resize rule. */
 class DetectorTest {
@@ -26,7 +32,7 @@ class DetectorTest {
 
     @Test
     void resizeFollowsMmcvRounding() {
-        Preprocessor p = Preprocessor.dwTest();
+        TestPipeline p = TestPipeline.dwTest();
         assertArrayEquals(new int[] {1067, 800}, p.resizedSize(640, 480));
         assertArrayEquals(new int[] {1333, 750}, p.resizedSize(1920, 1080));   // long side binds: f = 1333/1920
         assertArrayEquals(new int[] {800, 1199}, p.resizedSize(427, 640));     // 427·1.25 = 533.75 → f = 800/427
@@ -40,7 +46,7 @@ class DetectorTest {
             g.setColor(new Color(124, 116, 104));
             g.fillRect(0, 0, 640, 480);
             g.dispose();
-            Preprocessor.Input in = Preprocessor.dwTest().apply(img);
+            TestPipeline.Input in = TestPipeline.dwTest().prepare(RgbImage.of(img));
             assertArrayEquals(new long[] {1, 3, 800, 1088}, in.tensor().shape());
             assertEquals(800, in.meta().height());
             assertEquals(1067, in.meta().width());
@@ -72,6 +78,41 @@ class DetectorTest {
             if (i > 0) {
                 assertTrue(dets.get(i - 1).score() >= det.score());
             }
+        }
+    }
+
+    @Test
+    void pipelineComesFromTheConfigsTestScale(@TempDir Path tmp) throws Exception {
+        Path cfg = tmp.resolve("c.yaml");
+        Files.writeString(cfg, "data:\n  test_scale: {long_edge: 320, short_edge: [256, 256]}\n");
+        TestPipeline p = TestPipeline.fromConfig(ConfigFiles.load(cfg, List.of()));
+        assertEquals(new TestPipeline(320, 256, 1, false), p);
+        assertArrayEquals(new int[] {320, 240}, p.resizedSize(640, 480));   // long edge binds: 640·0.5
+        assertEquals(new TestPipeline(320, 256, 2, true), TestPipeline.fromConfig(ConfigFiles.load(cfg,
+                List.of("data.test_images_per_process=2", "data.ignore_orientation=true"))));
+        // No data section (a library config): the DW test scale, one image per forward.
+        Files.writeString(cfg, "test: {score_thr: 0.3}\n");
+        assertEquals(TestPipeline.dwTest(), TestPipeline.fromConfig(ConfigFiles.load(cfg, List.of())));
+        // A range cannot be a test scale.
+        Files.writeString(cfg, "data:\n  test_scale: {long_edge: 1333, short_edge: [640, 800]}\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TestPipeline.fromConfig(ConfigFiles.load(cfg, List.of())));
+        assertTrue(e.getMessage().contains("data.test_scale.short_edge must be one size") && e.getMessage().contains("c.yaml"),
+                e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> TestPipeline.fromConfig(ConfigFiles.load(cfg,
+                List.of("data.test_scale.short_edge=[800, 800]", "data.test_images_per_process=0"))));
+    }
+
+    @Test
+    void detectorUsesTheConfigsTestScale() throws Exception {
+        // tiny.yaml has no data section; tiny_256.yaml sets a 256 px test scale, which the Detector must follow.
+        Detector dw = Detector.load(Fixtures.path("../configs/tiny.yaml"), Fixtures.path("tiny_dw_r50_mmdet.pth"));
+        Detector small = Detector.load(Fixtures.path("../configs/tiny_256.yaml"), Fixtures.path("tiny_dw_r50_mmdet.pth"));
+        assertEquals(TestPipeline.dwTest(), dw.pipeline());
+        assertEquals(new TestPipeline(427, 256, 1, false), small.pipeline());
+        try (TensorScope scope = TensorScope.open()) {
+            RgbImage img = new RgbImage(96, 64, new byte[96 * 64 * 3]);
+            assertArrayEquals(new long[] {1, 3, 256, 384}, small.pipeline().prepare(img).tensor().shape());   // 384×256
         }
     }
 }

@@ -15,6 +15,8 @@ import javax.imageio.ImageIO;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dwjava.core.dw.DwLoss;
+import dev.dwjava.core.image.ImageDecoder;
+import dev.dwjava.core.image.RgbImage;
 import dev.dwjava.core.runtime.ComputeDevice;
 import dev.dwjava.core.runtime.Torch;
 import dev.dwjava.data.coco.CocoDataset;
@@ -28,10 +30,10 @@ import dev.dwjava.kernels.Accelerated;
 import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.inference.Detection;
 import dev.dwjava.model.inference.Detector;
-import dev.dwjava.model.inference.Preprocessor;
+import dev.dwjava.model.inference.DetectionPainter;
+import dev.dwjava.model.inference.TestPipeline;
 import dev.dwjava.model.weights.LoadReport;
 import dev.dwjava.model.weights.WeightLoader;
-import dev.dwjava.train.cli.DetectCommand;
 import dev.dwjava.train.config.DataConfig;
 import dev.dwjava.train.config.DwConfig;
 import dev.dwjava.train.dist.Collectives;
@@ -93,10 +95,9 @@ public final class TrainRunner {
         CocoDataset val = CocoDataset.load(Path.of(cfg.data().val().annotations()), Path.of(cfg.data().val().images()), false);
         out.println("train: " + train);
         out.println("val:   " + val);
-        if (train.categoryIds().length != cfg.model().numClasses()) {
-            throw new IllegalArgumentException(cfg.data().train().annotations() + " has " + train.categoryIds().length
-                    + " categories but model.num_classes is " + cfg.model().numClasses());
-        }
+        // classes has model.num_classes names (DwConfig checks), so this also checks the number of categories.
+        train.checkClasses(cfg.classes(), loaded.tree().file() + ": classes");
+        val.checkClasses(cfg.classes(), loaded.tree().file() + ": classes");
 
         torch.manual_seed(cfg.runtime().seed());
         DwDetector model = new DwDetector(cfg.model());
@@ -182,10 +183,9 @@ public final class TrainRunner {
                     return;
                 }
                 try {
-                    DataConfig.Scale s = cfg.data().testScale();
                     out.println("Evaluating on " + val.size() + " val images after epoch " + done);
-                    lastEval = new DatasetTester(t.model(), cfg.test(), new Augmentation(s.longEdge(), s.minShort(), s.maxShort(), 0),
-                            cfg.data().imagesPerProcess(), cfg.data().workers(), Accelerated.nms()).run(val, 0, null, out);
+                    lastEval = new DatasetTester(t.model(), cfg.test(), loaded.testPipeline(), cfg.data().workers(),
+                            Accelerated.nms()).run(val, 0, null, out);
                     out.print(lastEval.summary());
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("epoch", done);
@@ -233,21 +233,22 @@ public final class TrainRunner {
     /** Draws the predictions on the first val images into {@code predictions.png} (a 2×2 grid). */
     private void drawPredictions(DwDetector model, CocoDataset val) throws IOException {
         DwConfig cfg = loaded.config();
-        DataConfig.Scale s = cfg.data().testScale();
-        Detector detector = new Detector(model, cfg.test(), new Preprocessor(s.longEdge(), s.maxShort()), cfg.classes());
+        TestPipeline pipeline = loaded.testPipeline();
+        Detector detector = new Detector(model, cfg.test(), pipeline, cfg.classes());
         List<BufferedImage> tiles = new ArrayList<>();
         for (int i = 0; i < Math.min(4, val.size()); i++) {
-            BufferedImage img = ImageIO.read(val.entries().get(i).file().toFile());
+            RgbImage px = ImageDecoder.decode(val.entries().get(i).file(), pipeline.ignoreOrientation());
+            BufferedImage img = px.toBufferedImage();
             // Small images are enlarged (nearest neighbour) so that labels stay readable.
             double f = Math.max(1, Math.floor(384.0 / Math.max(img.getWidth(), img.getHeight())));
             BufferedImage big = new BufferedImage((int) (img.getWidth() * f), (int) (img.getHeight() * f), BufferedImage.TYPE_INT_RGB);
             var bg = big.createGraphics();
             bg.drawImage(img, 0, 0, big.getWidth(), big.getHeight(), null);
             bg.dispose();
-            List<Detection> dets = detector.detect(img).stream().filter(d -> d.score() > 0.3)
+            List<Detection> dets = detector.detect(px).stream().filter(d -> d.score() > 0.3)
                     .map(d -> new Detection((float) (d.x1() * f), (float) (d.y1() * f), (float) (d.x2() * f), (float) (d.y2() * f),
                             d.score(), d.classId(), d.className())).toList();
-            tiles.add(DetectCommand.draw(big, dets));
+            tiles.add(DetectionPainter.draw(big, dets));
         }
         if (tiles.isEmpty()) {
             return;

@@ -1,6 +1,5 @@
 package dev.dwjava.train.cli;
 
-import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,8 +8,11 @@ import java.util.concurrent.Callable;
 
 import javax.imageio.ImageIO;
 
+import dev.dwjava.core.image.ImageDecoder;
+import dev.dwjava.core.image.RgbImage;
 import dev.dwjava.data.coco.CocoDataset;
 import dev.dwjava.model.inference.Detection;
+import dev.dwjava.model.inference.DetectionPainter;
 import dev.dwjava.train.config.DataConfig;
 import dev.dwjava.train.config.DwConfig;
 import picocli.CommandLine;
@@ -51,10 +53,7 @@ public final class BrowseCommand implements Callable<Integer> {
         int n = Math.min(count, ds.size());
         for (int i = 0; i < n; i++) {
             CocoDataset.Entry e = ds.entries().get(i);
-            BufferedImage img = ImageIO.read(e.file().toFile());
-            if (img == null) {
-                throw new IllegalArgumentException(e.file() + " is not an image");
-            }
+            RgbImage img = ImageDecoder.decode(e.file(), cfg.data().ignoreOrientation());
             List<Detection> boxes = new ArrayList<>();
             float[] b = e.boxes();
             for (int k = 0; k < e.numBoxes(); k++) {
@@ -62,7 +61,7 @@ public final class BrowseCommand implements Callable<Integer> {
                         ds.categoryNames().get(e.labels()[k])));
             }
             Path png = out.resolve(e.image().id() + ".png");
-            ImageIO.write(DetectCommand.draw(img, boxes), "png", png.toFile());
+            ImageIO.write(DetectionPainter.draw(img.toBufferedImage(), boxes), "png", png.toFile());
         }
         spec.commandLine().getOut().println(ds + "\ndrew " + n + " images to " + out);
         spec.commandLine().getOut().flush();

@@ -1,10 +1,5 @@
 package dev.dwjava.train.cli;
 
-import java.awt.BasicStroke;
-import java.awt.Color;
-import java.awt.Font;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,10 +8,13 @@ import java.util.concurrent.Callable;
 
 import javax.imageio.ImageIO;
 
+import dev.dwjava.core.image.ImageDecoder;
+import dev.dwjava.core.image.RgbImage;
 import dev.dwjava.core.runtime.ComputeDevice;
 import dev.dwjava.core.runtime.Torch;
 import dev.dwjava.kernels.Accelerated;
 import dev.dwjava.model.inference.Detection;
+import dev.dwjava.model.inference.DetectionPainter;
 import dev.dwjava.model.inference.Detector;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -49,43 +47,18 @@ public final class DetectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Torch.init();
-        BufferedImage img = ImageIO.read(image.toFile());
-        if (img == null) {
-            throw new IllegalArgumentException(image + " is not an image (JPEG, PNG, BMP, GIF)");
-        }
-        List<Detection> dets = Detector.load(config, weights, ComputeDevice.parse(device), Accelerated.nms()).detect(img).stream().filter(d -> d.score() > scoreThr).toList();
+        Detector detector = Detector.load(config, weights, ComputeDevice.parse(device), Accelerated.nms());
+        // Decoded once, as the detector decodes (EXIF orientation included), so the boxes fit the picture drawn.
+        RgbImage img = ImageDecoder.decode(image, detector.pipeline().ignoreOrientation());
+        List<Detection> dets = detector.detect(img).stream().filter(d -> d.score() > scoreThr).toList();
         for (Detection d : dets) {
             spec.commandLine().getOut().printf("%-16s %.3f  [%.1f, %.1f, %.1f, %.1f]%n", d.className(), d.score(),
                     d.x1(), d.y1(), d.x2(), d.y2());
         }
         Path parent = out.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        ImageIO.write(draw(img, dets), "png", out.toFile());
+        ImageIO.write(DetectionPainter.draw(img.toBufferedImage(), dets), "png", out.toFile());
         spec.commandLine().getOut().println(dets.size() + " detections above " + scoreThr + " drawn to " + out);
         return 0;
-    }
-
-    /** A copy of {@code img} with each detection's box and "name score" label. */
-    public static BufferedImage draw(BufferedImage img, List<Detection> dets) {
-        BufferedImage canvas = new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = canvas.createGraphics();
-        g.drawImage(img, 0, 0, null);
-        int thickness = Math.max(2, Math.min(img.getWidth(), img.getHeight()) / 300);
-        g.setStroke(new BasicStroke(thickness));
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, Math.max(11, thickness * 6)));
-        for (Detection d : dets) {
-            Color c = Color.getHSBColor((d.classId() * 0.618034f) % 1f, 0.85f, 0.95f);
-            int x = Math.round(d.x1()), y = Math.round(d.y1());
-            g.setColor(c);
-            g.drawRect(x, y, Math.round(d.x2() - d.x1()), Math.round(d.y2() - d.y1()));
-            String label = d.className() + " " + String.format("%.2f", d.score());
-            int tw = g.getFontMetrics().stringWidth(label) + 6, th = g.getFontMetrics().getHeight();
-            int ty = Math.max(0, y - th);
-            g.fillRect(x, ty, tw, th);
-            g.setColor(Color.BLACK);
-            g.drawString(label, x + 3, ty + th - g.getFontMetrics().getDescent());
-        }
-        g.dispose();
-        return canvas;
     }
 }

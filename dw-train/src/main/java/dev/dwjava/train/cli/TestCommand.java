@@ -10,13 +10,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dwjava.core.runtime.Torch;
 import dev.dwjava.data.coco.CocoDataset;
 import dev.dwjava.data.coco.CocoJson;
-import dev.dwjava.data.loader.Augmentation;
 import dev.dwjava.eval.coco.CocoEvalResult;
 import dev.dwjava.eval.test.DatasetTester;
 import dev.dwjava.kernels.Accelerated;
 import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.weights.WeightLoader;
-import dev.dwjava.train.config.DataConfig;
 import dev.dwjava.train.config.DwConfig;
 import dev.dwjava.train.dist.C10dCollectives;
 import dev.dwjava.train.dist.Collectives;
@@ -63,10 +61,9 @@ public final class TestCommand implements Callable<Integer> {
         DistEnv env = DistEnv.fromEnvironment(System.getenv());
         model.moveTo(cfg.runtime().computeDevice().forLocalRank(env.localRank()));
         CocoDataset val = CocoDataset.load(Path.of(cfg.data().val().annotations()), Path.of(cfg.data().val().images()), false);
-        DataConfig.Scale s = cfg.data().testScale();
+        val.checkClasses(cfg.classes(), config + ": classes");
         Path results = out != null ? out : Path.of("work_dirs", loaded.name(), "results.bbox.json");
-        DatasetTester tester = new DatasetTester(model, cfg.test(), new Augmentation(s.longEdge(), s.minShort(), s.maxShort(), 0),
-                cfg.data().imagesPerProcess(), cfg.data().workers(), Accelerated.nms());
+        DatasetTester tester = new DatasetTester(model, cfg.test(), loaded.testPipeline(), cfg.data().workers(), Accelerated.nms());
         CocoEvalResult r;
         if (!env.distributed()) {
             r = tester.run(val, limit, results, System.err);
@@ -77,7 +74,7 @@ public final class TestCommand implements Callable<Integer> {
             }
             try (Collectives c = C10dCollectives.open(env, cfg.runtime().computeDevice())) {
                 Path shard = results.resolveSibling(results.getFileName() + ".rank" + env.rank());
-                DatasetTester.writeResults(shard, tester.infer(val.shard(env.rank(), env.worldSize(), cfg.data().imagesPerProcess()), 0,
+                DatasetTester.writeResults(shard, tester.infer(val.shard(env.rank(), env.worldSize(), loaded.testPipeline().imagesPerBatch()), 0,
                         env.isMain() ? System.err : null));
                 c.barrier();
                 if (!env.isMain()) {

@@ -13,10 +13,17 @@ import java.util.List;
  * @param imagesPerProcess images per batch of one process (the total batch is this × processes)
  * @param workers          data loading threads
  * @param synthetic        when set, the splits are generated (dw make-synthetic) if their files are missing
+ * @param testImagesPerProcess images per forward at test time (absent: 1, as the original; more is faster but not
+ *                         bit-identical, see {@code TestPipeline})
+ * @param ignoreOrientation decode images without applying their EXIF orientation (absent: false, i.e. applied, as
+ *                         mmcv's {@code LoadImageFromFile} with {@code color_type='color'} does)
  */
 public record DataConfig(Split train, Split val, Scale trainScale, Scale testScale, double flip, int imagesPerProcess,
-                         int workers, Synthetic synthetic) {
+                         int workers, Synthetic synthetic, Integer testImagesPerProcess, Boolean ignoreOrientation) {
     public DataConfig {
+        testImagesPerProcess = testImagesPerProcess == null ? 1 : testImagesPerProcess;
+        ignoreOrientation = ignoreOrientation != null && ignoreOrientation;
+        require(testImagesPerProcess > 0, "data.test_images_per_process must be positive, found " + testImagesPerProcess);
         require(train != null, "data.train is required");
         require(val != null, "data.val is required");
         require(trainScale != null && testScale != null, "data.train_scale and data.test_scale are required");

@@ -5,6 +5,7 @@ import java.util.List;
 
 import dev.dwjava.model.ModelConfig;
 import dev.dwjava.model.config.ConfigFiles;
+import dev.dwjava.model.inference.TestPipeline;
 import dev.dwjava.model.postprocess.TestConfig;
 import dev.dwjava.train.solver.SolverConfig;
 
@@ -32,13 +33,20 @@ public record DwConfig(ModelConfig model, TestConfig test, DataConfig data, Solv
     /** Loads, merges and binds {@code file} with {@code key=value} overrides. */
     public static Loaded load(Path file, List<String> overrides) {
         ConfigFiles.Tree tree = ConfigFiles.load(file, overrides);
-        return new Loaded(tree.bind(DwConfig.class), tree);
+        Loaded loaded = new Loaded(tree.bind(DwConfig.class), tree);
+        loaded.testPipeline();   // a test scale the test pipeline cannot use fails at load, not after training
+        return loaded;
     }
 
     /** A bound config and the merged tree it came from (printed and saved next to checkpoints). */
     public record Loaded(DwConfig config, ConfigFiles.Tree tree) {
         public String yaml() {
             return ConfigFiles.toYaml(tree);
+        }
+
+        /** The test-time pipeline (the one used by {@code dw test}, the evaluation in training and the Detector). */
+        public TestPipeline testPipeline() {
+            return TestPipeline.fromConfig(tree);
         }
 
         /** The config's name: its file name without extension. */

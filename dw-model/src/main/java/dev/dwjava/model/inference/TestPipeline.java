@@ -1,0 +1,97 @@
+package dev.dwjava.model.inference;
+
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dwjava.core.image.ImageTensors;
+import dev.dwjava.core.image.RgbImage;
+import dev.dwjava.model.config.ConfigFiles;
+import dev.dwjava.model.postprocess.ImageMeta;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * The test-time pipeline of a config (DW_SPEC §5.1), built in this one place for {@link Detector}, {@code dw test},
+ * {@code dw detect}, the evaluation during training and {@code dist_test.sh}: decode (OpenCV's {@code IMREAD_COLOR}
+ * semantics, EXIF orientation applied unless {@code data.ignore_orientation}), keep-ratio resize to fit
+ * ({@code long_edge}, {@code short_edge}) with mmcv's rounding and OpenCV's bilinear interpolation byte for byte,
+ * normalisation with the torchvision mean/std in RGB order, zero padding to a multiple of 32.
+ *
+ * <p>The original tests one image per forward. {@code data.test_images_per_process} (default 1) allows larger
+ * batches; they are faster but not bit-identical, because an image padded to a larger batch size sees other border
+ * activations.
+ *
+ * @param longEdge          long edge cap ({@code data.test_scale.long_edge}, 1333)
+ * @param shortEdge         short edge target ({@code data.test_scale.short_edge}, one value, 800)
+ * @param imagesPerBatch    images per forward in dataset inference
+ * @param ignoreOrientation decode without applying the EXIF orientation (mmcv's {@code color_ignore_orientation})
+ */
+public record TestPipeline(int longEdge, int shortEdge, int imagesPerBatch, boolean ignoreOrientation) {
+    /** Padding divisor of the FPN (stride of P5). */
+    public static final int PAD_DIVISOR = 32;
+
+    public TestPipeline {
+        if (longEdge <= 0 || shortEdge <= 0 || imagesPerBatch <= 0) {
+            throw new IllegalArgumentException("test pipeline: long edge, short edge and images per batch must be positive, found "
+                    + longEdge + ", " + shortEdge + ", " + imagesPerBatch);
+        }
+    }
+
+    /** The DW configs' test pipeline: (1333, 800), one image per forward, EXIF orientation applied. */
+    public static TestPipeline dwTest() {
+        return new TestPipeline(1333, 800, 1, false);
+    }
+
+    /**
+     * The pipeline of a config tree: {@code data.test_scale} ({@code {long_edge, short_edge: [s, s]}}; the DW test scale
+     * when the config has no {@code data} section, as a library config may not), {@code data.test_images_per_process}
+     * and {@code data.ignore_orientation}.
+     */
+    public static TestPipeline fromConfig(ConfigFiles.Tree tree) {
+        JsonNode data = tree.root().path("data");
+        TestPipeline dw = dwTest();
+        JsonNode scale = data.path("test_scale");
+        int longEdge = dw.longEdge, shortEdge = dw.shortEdge;
+        if (!scale.isMissingNode() && !scale.isNull()) {
+            JsonNode le = scale.path("long_edge"), se = scale.path("short_edge");
+            List<Integer> shorts = new java.util.ArrayList<>();
+            se.forEach(n -> shorts.add(n.canConvertToInt() && n.isIntegralNumber() ? n.intValue() : -1));
+            if (!le.isIntegralNumber() || shorts.size() != 2 || shorts.contains(-1)) {
+                throw new IllegalArgumentException(tree.file() + ": data.test_scale must be {long_edge: L, short_edge: [S, S]}, found "
+                        + scale);
+            }
+            if (!shorts.get(0).equals(shorts.get(1))) {
+                throw new IllegalArgumentException(tree.file() + ": data.test_scale.short_edge must be one size at test time ([S, S]),"
+                        + " found " + shorts);
+            }
+            longEdge = le.intValue();
+            shortEdge = shorts.get(0);
+        }
+        JsonNode batch = data.path("test_images_per_process");
+        int images = batch.isMissingNode() || batch.isNull() ? 1 : batch.intValue();
+        if (!batch.isMissingNode() && !batch.isNull() && (!batch.isIntegralNumber() || images <= 0)) {
+            throw new IllegalArgumentException(tree.file() + ": data.test_images_per_process must be a positive integer, found " + batch);
+        }
+        JsonNode ignore = data.path("ignore_orientation");
+        if (!ignore.isMissingNode() && !ignore.isNull() && !ignore.isBoolean()) {
+            throw new IllegalArgumentException(tree.file() + ": data.ignore_orientation must be true or false, found " + ignore);
+        }
+        return new TestPipeline(longEdge, shortEdge, images, ignore.asBoolean(false));
+    }
+
+    /** A preprocessed image: (1, 3, Hp, Wp) float32 input and the meta post-processing needs. */
+    public record Input(Tensor tensor, ImageMeta meta) {}
+
+    /** The resized size (width, height) of a {@code w × h} image under mmcv's keep-ratio rule. */
+    public int[] resizedSize(int w, int h) {
+        return ImageTensors.keepRatioSize(w, h, longEdge, shortEdge);
+    }
+
+    /** Resizes, normalises and pads one decoded image; the tensor belongs to the caller's scope. */
+    public Input prepare(RgbImage image) {
+        int w = image.width(), h = image.height();
+        int[] size = resizedSize(w, h);
+        Tensor chw = ImageTensors.prepare(image, size[0], size[1], false);
+        Tensor padded = ImageTensors.padBatch(List.of(chw), PAD_DIVISOR);
+        return new Input(padded, new ImageMeta(size[1], size[0], (float) ((double) size[0] / w), (float) ((double) size[1] / h)));
+    }
+}
