@@ -21,6 +21,12 @@ public record ModelConfig(int depth, int baseWidth, int frozenStages, int fpnCha
     public static final int[] STRIDES = {8, 16, 32, 64, 128};
 
     public ModelConfig {
+        if (depth != 18 && depth != 34 && depth != 50 && depth != 101) {
+            throw new IllegalArgumentException("model.depth must be 18, 34, 50 or 101, found " + depth);
+        }
+        if (frozenStages < 0 || frozenStages > 4) {
+            throw new IllegalArgumentException("model.frozen_stages must be in [0, 4] (0: nothing frozen, 1: stem and layer1), found " + frozenStages);
+        }
         positive("baseWidth", baseWidth);
         positive("fpnChannels", fpnChannels);
         positive("headChannels", headChannels);

@@ -42,6 +42,9 @@ public final class BrowseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (count <= 0) {
+            throw new IllegalArgumentException("--count must be positive, found " + count);
+        }
         DwConfig cfg = DwConfig.load(config, overrides).config();
         DataConfig.Split s = switch (split) {
             case "train" -> cfg.data().train();

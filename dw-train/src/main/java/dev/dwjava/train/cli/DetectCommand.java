@@ -46,6 +46,16 @@ public final class DetectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (!(scoreThr >= 0 && scoreThr <= 1)) {
+            throw new IllegalArgumentException("--score-thr must be in [0, 1], found " + scoreThr);
+        }
+        if (Files.isDirectory(out)) {
+            // ImageIO deletes its output file when a write fails, which for a directory would delete the directory.
+            throw new IllegalArgumentException("--out " + out + " is a directory; give the picture's file name (e.g. out.png)");
+        }
+        if (!Files.isRegularFile(image)) {
+            throw new IllegalArgumentException("--image " + image + ": file not found");
+        }
         Torch.init();
         Detector detector = Detector.load(config, weights, ComputeDevice.parse(device), Accelerated.nms());
         // Decoded once, as the detector decodes (EXIF orientation included), so the boxes fit the picture drawn.

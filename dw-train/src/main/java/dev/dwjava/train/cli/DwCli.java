@@ -2,13 +2,13 @@ package dev.dwjava.train.cli;
 
 import java.io.PrintWriter;
 
-import dev.dwjava.core.runtime.NativeLoadException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * The {@code dw} command. With no subcommand it runs {@link QuickstartCommand}.
- * Exit codes: 0 success, 1 a check failed, 2 bad usage or bad input.
+ * Exit codes: 0 success, 1 a check failed (or an internal error), 2 bad usage or bad input. {@code --debug} shows
+ * stack traces.
  */
 @Command(name = "dw", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "Dual Weighting (DW) object detector on libtorch for the JVM.",
@@ -16,9 +16,15 @@ import picocli.CommandLine.Command;
                 ForwardCommand.class, DetectCommand.class, BenchCommand.class, CocoEvalCommand.class,
                 TrainCommand.class, TestCommand.class, QuickstartCommand.class, MakeSyntheticCommand.class, BrowseCommand.class,
                 CommandLine.HelpCommand.class})
-public final class DwCli implements Runnable {
+public final class DwCli implements java.util.concurrent.Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    private final boolean debug;
+
+    private DwCli(boolean debug) {
+        this.debug = debug;
+    }
 
     public static void main(String[] args) {
         int code = execute(args);
@@ -27,13 +33,22 @@ public final class DwCli implements Runnable {
         }
     }
 
-    /** Runs the command line and returns the exit code (for tests and embedding). */
+    /**
+     * Runs the command line and returns the exit code (for tests and embedding). {@code --debug} anywhere adds the
+     * stack trace to a failure's one-line message.
+     */
     public static int execute(String... args) {
-        return commandLine().execute(args);
+        java.util.List<String> rest = new java.util.ArrayList<>(java.util.List.of(args));
+        boolean debug = rest.remove("--debug");
+        return commandLine(debug).execute(rest.toArray(new String[0]));
     }
 
     static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new DwCli());
+        return commandLine(false);
+    }
+
+    static CommandLine commandLine(boolean debugFlag) {
+        CommandLine cl = new CommandLine(new DwCli(debugFlag));
         cl.setParameterExceptionHandler((ex, args) -> {
             // Bad usage: the problem, picocli's suggestion if any, then the usage of the command concerned.
             CommandLine cmd = ex.getCommandLine();
@@ -43,24 +58,23 @@ public final class DwCli implements Runnable {
             return 2;
         });
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
-            // Bad input reaches the user as one clear line; anything else keeps its stack trace.
-            if (ex instanceof IllegalArgumentException || ex instanceof NativeLoadException) {
-                cmd.getErr().println("dw " + cmd.getCommandName() + ": " + ex.getMessage());
-                return 2;
+            // Every failure reaches the user as one line (ErrorBoundary); the stack trace only when asked for.
+            ErrorBoundary.Outcome o = ErrorBoundary.classify(ex);
+            cmd.getErr().println("dw " + cmd.getCommandName() + ": " + o.message());
+            if (ErrorBoundary.debug(debugFlag)) {
+                ex.printStackTrace(cmd.getErr());
             }
-            throw ex;
+            cmd.getErr().flush();
+            return o.exitCode();
         });
         return cl;
     }
 
     @Override
-    public void run() {
+    public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         err.println("dw: no subcommand given; running `dw quickstart` (see `dw --help` for all commands).");
         err.flush();
-        int code = commandLine().execute("quickstart");
-        if (code != 0) {
-            throw new CommandLine.ExecutionException(spec.commandLine(), "quickstart failed");
-        }
+        return commandLine(debug).execute("quickstart");
     }
 }

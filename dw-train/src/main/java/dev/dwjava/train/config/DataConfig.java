@@ -44,8 +44,13 @@ public record DataConfig(Split train, Split val, Scale trainScale, Scale testSca
      * short edge drawn uniformly from the integers in {@code shortEdge = [min, max]} (mmdetection's {@code range} mode).
      */
     public record Scale(int longEdge, List<Integer> shortEdge) {
+        /** Largest edge a scale may ask for: 4× COCO's 1333, far beyond any DW recipe, and a bound on a batch's memory. */
+        public static final int MAX_EDGE = 5333;
+
         public Scale {
-            require(longEdge > 0, "scale.long_edge must be positive, found " + longEdge);
+            require(longEdge > 0 && longEdge <= MAX_EDGE, "scale.long_edge must be in [1, " + MAX_EDGE + "], found " + longEdge);
+            require(shortEdge == null || shortEdge.stream().allMatch(v -> v != null && v <= MAX_EDGE),
+                    "scale.short_edge values must be at most " + MAX_EDGE + ", found " + shortEdge);
             require(shortEdge != null && shortEdge.size() == 2 && shortEdge.get(0) > 0 && shortEdge.get(0) <= shortEdge.get(1),
                     "scale.short_edge must be [min, max] with 0 < min ≤ max, found " + shortEdge);
             shortEdge = List.copyOf(shortEdge);

@@ -88,22 +88,36 @@ public final class Checkpoints {
         }
     }
 
-    private void prune() throws IOException {
-        List<Integer> epochs = new ArrayList<>();
+    /**
+     * Keeps the newest {@code keep} complete checkpoints; deletes older ones and the orphans a run killed while saving
+     * or pruning left behind (an {@code epoch_N.pth} or {@code .optim.pth} without its {@code .json}, or the reverse).
+     */
+    void prune() throws IOException {
+        java.util.TreeMap<Integer, List<Path>> byEpoch = new java.util.TreeMap<>();
+        java.util.regex.Pattern file = java.util.regex.Pattern.compile("epoch_(\\d+)(\\.optim\\.pth|\\.pth|\\.json)");
         try (Stream<Path> files = Files.list(workDir)) {
-            files.map(p -> p.getFileName().toString()).filter(n -> n.matches("epoch_\\d+\\.json"))
-                    .forEach(n -> epochs.add(Integer.parseInt(n.substring(6, n.length() - 5))));
+            files.forEach(p -> {
+                java.util.regex.Matcher m = file.matcher(p.getFileName().toString());
+                if (m.matches()) {
+                    byEpoch.computeIfAbsent(Integer.parseInt(m.group(1)), k -> new ArrayList<>()).add(p);
+                }
+            });
         }
-        epochs.sort(null);
-        for (int k = 0; k < epochs.size() - keep; k++) {
-            String name = "epoch_" + epochs.get(k);
-            for (String ext : new String[] {".json", ".pth", ".optim.pth"}) {
-                Files.deleteIfExists(workDir.resolve(name + ext));
+        int kept = 0;
+        for (int epoch : byEpoch.descendingKeySet()) {
+            List<Path> parts = byEpoch.get(epoch);
+            if (parts.size() == 3 && kept < keep) {
+                kept++;
+            } else {
+                for (Path p : parts) {
+                    Files.deleteIfExists(p);
+                }
             }
         }
     }
 
-    static void writeAtomically(Path file, byte[] data) throws IOException {
+    /** Writes {@code file} through a temporary in the same folder and an atomic rename: readers see old or new, never half. */
+    public static void writeAtomically(Path file, byte[] data) throws IOException {
         Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
         try {
             Files.write(tmp, data);
@@ -113,7 +127,7 @@ public final class Checkpoints {
         }
     }
 
-    static void writeAtomically(Path file, String text) throws IOException {
+    public static void writeAtomically(Path file, String text) throws IOException {
         writeAtomically(file, text.getBytes(StandardCharsets.UTF_8));
     }
 }

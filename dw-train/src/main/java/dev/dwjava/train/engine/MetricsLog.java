@@ -28,6 +28,40 @@ public final class MetricsLog implements AutoCloseable {
         }
     }
 
+    /**
+     * Before a resume from iteration {@code iteration}: drops the records of later iterations (written by the run that
+     * went on past the checkpoint and was then interrupted), so every iteration is logged once. Train records count by
+     * {@code global_iter} (1-based), val records by {@code iter} (iterations done).
+     */
+    public static void keepUpTo(Path file, long iteration) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        StringBuilder kept = new StringBuilder();
+        int dropped = 0;
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            com.fasterxml.jackson.databind.JsonNode n;
+            try {
+                n = JSON.readTree(line);
+            } catch (IOException e) {
+                dropped++;   // a line cut by a kill
+                continue;
+            }
+            long at = n.has("global_iter") ? n.get("global_iter").asLong() : n.path("iter").asLong(0);
+            if (at > iteration) {
+                dropped++;
+            } else {
+                kept.append(line).append('\n');
+            }
+        }
+        if (dropped > 0) {
+            Checkpoints.writeAtomically(file, kept.toString());
+        }
+    }
+
     public Path file() {
         return file;
     }

@@ -21,16 +21,26 @@ public record SolverConfig(double lr, int baseBatch, double momentum, double wei
                            int warmupIters, double warmupRatio, List<Integer> steps, double gamma, int epochs,
                            double gradClip) {
     public SolverConfig {
-        if (!(lr > 0) || baseBatch <= 0 || epochs <= 0) {
-            throw new IllegalArgumentException("solver: lr, base_batch and epochs must be positive, found " + lr + ", "
+        if (!(lr > 0) || Double.isInfinite(lr) || baseBatch <= 0 || epochs <= 0) {
+            throw new IllegalArgumentException("solver: lr (finite), base_batch and epochs must be positive, found " + lr + ", "
                     + baseBatch + ", " + epochs);
         }
         if (warmupIters < 0 || !(warmupRatio > 0 && warmupRatio <= 1)) {
             throw new IllegalArgumentException("solver: warmup_iters must be ≥ 0 and warmup_ratio in (0, 1], found "
                     + warmupIters + ", " + warmupRatio);
         }
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw new IllegalArgumentException("solver: momentum must be in [0, 1), found " + momentum);
+        }
+        if (!(weightDecay >= 0 && weightDecay < 1) || !(normDecay >= 0 && normDecay < 1)) {
+            throw new IllegalArgumentException("solver: weight_decay and norm_decay must be in [0, 1), found " + weightDecay + ", "
+                    + normDecay);
+        }
+        if (!(gamma > 0 && gamma <= 1)) {
+            throw new IllegalArgumentException("solver: gamma must be in (0, 1], found " + gamma);
+        }
         steps = steps == null ? List.of() : List.copyOf(steps);
-        if (gradClip < 0) {
+        if (!(gradClip >= 0) || Double.isInfinite(gradClip)) {
             throw new IllegalArgumentException("solver: grad_clip must be ≥ 0, found " + gradClip);
         }
     }
