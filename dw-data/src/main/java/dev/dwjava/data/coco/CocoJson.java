@@ -73,9 +73,7 @@ public final class CocoJson {
                 throw new IOException(file + " is empty; a results file is a JSON list (possibly empty: [])");
             }
             expect(p, t, JsonToken.START_ARRAY, file, "a results file (a list of detections)");
-            while (p.nextToken() == JsonToken.START_OBJECT) {
-                out.add(result(p, file, out.size()));
-            }
+            readArray(p, file, "results", () -> out.add(result(p, file, out.size())));
         } catch (JsonParseException e) {
             throw syntax(file, e);
         }
@@ -86,9 +84,14 @@ public final class CocoJson {
         void read() throws IOException;
     }
 
+    /** Reads every element of a list; each must be an object (a stray value is an error, never the list's end). */
     private static void readArray(JsonParser p, Path file, String what, Body body) throws IOException {
         expect(p, p.currentToken(), JsonToken.START_ARRAY, file, "'" + what + "'");
-        while (p.nextToken() == JsonToken.START_OBJECT) {
+        for (int index = 0; p.nextToken() != JsonToken.END_ARRAY; index++) {
+            if (p.currentToken() != JsonToken.START_OBJECT) {
+                throw new IOException(file + ": " + what + "[" + index + "] must be an object, found "
+                        + (p.currentToken().isStructStart() ? "a list" : "'" + p.getText() + "'"));
+            }
             body.read();
         }
     }
@@ -110,6 +113,9 @@ public final class CocoJson {
         }
         if (id == Long.MIN_VALUE) {
             throw missing(file, "images", index, "id");
+        }
+        if (w < 0 || h < 0) {
+            throw new IOException(file + ": images[" + index + "] (id " + id + ") has a negative size " + w + " x " + h);
         }
         return new Image(id, w, h, name);
     }
@@ -162,6 +168,10 @@ public final class CocoJson {
         if (Double.isNaN(area)) {
             throw missing(file, "annotations", index, "area");
         }
+        if (!Double.isFinite(area)) {
+            // (Boxes under 1 px, negative ones included, are valid records: training drops them as mmdetection does.)
+            throw new IOException(file + ": annotations[" + index + "] (id " + id + ") has a non-finite area " + area);
+        }
         return new Annotation(id, img, cat, box[0], box[1], box[2], box[3], area, crowd, ignore);
     }
 
@@ -211,13 +221,22 @@ public final class CocoJson {
         double[] b = new double[4];
         int n = 0;
         while (p.nextToken() != JsonToken.END_ARRAY) {
+            if (!p.currentToken().isNumeric()) {
+                throw new IOException(file + ": " + what + "[" + index + "].bbox[" + n + "] must be a number, found "
+                        + (p.currentToken().isStructStart() ? "a container" : "'" + p.getText() + "'"));
+            }
             if (n < 4) {
-                b[n] = p.currentToken().isNumeric() ? p.getDoubleValue() : Double.NaN;
+                b[n] = p.getDoubleValue();
             }
             n++;
         }
         if (n != 4) {
             throw new IOException(file + ": " + what + "[" + index + "].bbox must have 4 numbers, found " + n);
+        }
+        for (double v : b) {
+            if (!Double.isFinite(v)) {
+                throw new IOException(file + ": " + what + "[" + index + "].bbox has a non-finite value " + java.util.Arrays.toString(b));
+            }
         }
         return b;
     }
