@@ -46,6 +46,7 @@ import dev.dwjava.train.engine.MetricsLog;
 import dev.dwjava.train.engine.ProgressLogger;
 import dev.dwjava.train.engine.TrainBatch;
 import dev.dwjava.train.engine.TrainHook;
+import dev.dwjava.train.engine.TrainingDivergedException;
 import dev.dwjava.train.engine.WorkDirLock;
 import dev.dwjava.train.engine.Trainer;
 import dev.dwjava.train.solver.LrSchedule;
@@ -180,7 +181,15 @@ public final class TrainRunner {
                     collectives.barrier();
                 }
             });
-            trainer.train(epoch -> batches(loader.epoch(epoch)));
+            try {
+                trainer.train(epoch -> batches(loader.epoch(epoch)));
+            } catch (TrainingDivergedException e) {
+                // Say what there is to go back to: the trainer does not know the work dir.
+                java.util.Optional<Path> last = main ? new Checkpoints(workDir, 1).latest() : java.util.Optional.empty();
+                throw new TrainingDivergedException(e.getMessage() + (last.isPresent()
+                        ? " The last good checkpoint is " + last.get() + " (resume with --resume " + last.get() + ")."
+                        : main ? " No checkpoint was saved before this point." : ""));
+            }
         }
         if (!main) {
             return null;

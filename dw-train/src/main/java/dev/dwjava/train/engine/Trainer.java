@@ -131,7 +131,7 @@ public final class Trainer {
         try (TensorScope scope = TensorScope.open()) {
             long t0 = System.nanoTime();
             List<LevelOutput> out = model.forward(batch.images());
-            checkFinite(out, epoch);
+            checkFinite(out, batch.images(), epoch);
             long t1 = System.nanoTime();
             DwLossResult l = loss.compute(points(out), predictions(out), onDeviceOf(out, batch.targets()));
             Tensor total = l.total();
@@ -148,8 +148,8 @@ public final class Trainer {
             long t3 = System.nanoTime();
             double norm = sgd.clipGradNorm(gradClip);
             if (!Double.isFinite(norm)) {
-                throw new TrainingDivergedException("gradient norm is " + norm + " at iteration " + iter + " (epoch "
-                        + (epoch + 1) + "); the last good checkpoint is kept");
+                throw new TrainingDivergedException("the gradients diverged (global norm " + norm + ") at iteration " + iter
+                        + " (epoch " + (epoch + 1) + "): training stopped. Lower the learning rate or set solver.grad_clip.");
             }
             sgd.step(lr);
             long t4 = System.nanoTime();
@@ -160,17 +160,31 @@ public final class Trainer {
         }
     }
 
-    /** NaN/Inf in the head outputs would make the loss throw inside BCE; name the output instead. */
-    private void checkFinite(List<LevelOutput> out, int epoch) {
+    /**
+     * NaN/Inf in the head outputs would make the loss throw inside BCE. Say what diverged: the input batch, the
+     * weights (the previous step made them non-finite), or the forward itself (it overflowed on finite values).
+     */
+    private void checkFinite(List<LevelOutput> out, Tensor images, int epoch) {
         for (int l = 0; l < out.size(); l++) {
             LevelOutput o = out.get(l);
             String[] names = {"class logits", "distances", "objectness logits"};
             Tensor[] ts = {o.clsLogits(), o.distances(), o.objLogits()};
             for (int k = 0; k < 3; k++) {
                 if (!Double.isFinite(ts[k].detach().sum().item_double())) {
-                    throw new TrainingDivergedException("head " + names[k] + " of level P" + (l + 3) + " are not finite at"
-                            + " iteration " + iter + " (epoch " + (epoch + 1) + "); training stopped, the last good"
-                            + " checkpoint is kept. Check the input batch, lower the learning rate or set solver.grad_clip.");
+                    String where = " at iteration " + iter + " (epoch " + (epoch + 1) + "): training stopped.";
+                    if (!Double.isFinite(images.sum().item_double())) {
+                        throw new TrainingDivergedException("the input batch has NaN or infinite pixels" + where
+                                + " Check the images of this batch.");
+                    }
+                    for (Sgd.Param p : sgd.params()) {
+                        if (!Double.isFinite(p.tensor().detach().sum().item_double())) {
+                            throw new TrainingDivergedException("the weights diverged (" + p.name() + " is not finite after the"
+                                    + " previous step)" + where + " Lower the learning rate or set solver.grad_clip.");
+                        }
+                    }
+                    throw new TrainingDivergedException("the forward pass overflowed (" + names[k] + " of level P" + (l + 3)
+                            + " are not finite on finite inputs and weights)" + where
+                            + " Lower the learning rate or set solver.grad_clip.");
                 }
             }
         }
@@ -178,8 +192,8 @@ public final class Trainer {
 
     private void checkFinite(double v, String term, int epoch) {
         if (!Double.isFinite(v)) {
-            throw new TrainingDivergedException(term + " is " + v + " at iteration " + iter + " (epoch " + (epoch + 1)
-                    + "); training stopped, the last good checkpoint is kept. Lower the learning rate or set solver.grad_clip.");
+            throw new TrainingDivergedException("the loss diverged (" + term + " is " + v + ") at iteration " + iter + " (epoch "
+                    + (epoch + 1) + "): training stopped. Lower the learning rate or set solver.grad_clip.");
         }
     }
 

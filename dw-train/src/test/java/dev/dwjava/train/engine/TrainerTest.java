@@ -130,10 +130,26 @@ class TrainerTest {
         Trainer t = trainer(model, sgd, 1, 3, 1);
         TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
                 () -> t.train(epoch -> List.of(bad).iterator()));
-        assertTrue(e.getMessage().startsWith("head class logits of level P3 are not finite at iteration 3 (epoch 2)"),
+        assertTrue(e.getMessage().startsWith("the input batch has NaN or infinite pixels at iteration 3 (epoch 2)"),
                 e.getMessage());
         assertEquals(dir.resolve("epoch_1.pth"), ckpt.latest().orElseThrow());
         assertArrayEquals(before, Files.readAllBytes(dir.resolve("epoch_1.pth")));
+    }
+
+    @Test
+    void divergedWeightsAreNamed() {
+        torch.manual_seed(2);
+        DwDetector model = new DwDetector(TINY);
+        Sgd sgd = sgd(model);
+        Sgd.Param p = sgd.params().stream().filter(q -> q.name().startsWith("neck.")).findFirst().orElseThrow();
+        try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+            p.tensor().fill_(Tensors.s(Double.POSITIVE_INFINITY));
+        }
+        Trainer t = trainer(model, sgd, 0, 0, 1);
+        TrainBatch ok = batch(new Random(7));
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> t.train(epoch -> List.of(ok).iterator()));
+        assertTrue(e.getMessage().startsWith("the weights diverged (" + p.name() + " is not finite after the previous step) at"
+                + " iteration 0 (epoch 1)"), e.getMessage());
     }
 
     @Test
