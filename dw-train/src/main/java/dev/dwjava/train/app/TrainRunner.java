@@ -51,7 +51,10 @@ import dev.dwjava.train.engine.WorkDirLock;
 import dev.dwjava.train.engine.Trainer;
 import dev.dwjava.train.solver.LrSchedule;
 import dev.dwjava.train.solver.Sgd;
+import dev.dwjava.core.tensor.Tensors;
+import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * A whole training run from a config: data (generated first when the config asks for synthetic data), model and
@@ -146,6 +149,18 @@ public final class TrainRunner {
             Checkpoints.writeAtomically(workDir.resolve("config.yaml"), loaded.yaml());
             MetricsLog.keepUpTo(workDir.resolve("metrics.jsonl"), startIter);
         }
+        if (collectives.worldSize() > 1) {
+            // Rank 0 decides where the run starts: on other nodes the work dir may hold no checkpoint (or another).
+            Tensor point = Tensors.of(new double[] {startEpoch, startIter, sgd.state().isEmpty() ? 0 : 1}, ScalarType.Double, 3)
+                    .to(WeightLoader.stateOf(model).values().iterator().next().device(), ScalarType.Double);
+            collectives.broadcast(List.of(point), 0);
+            double[] at = Tensors.toDoubles(point);
+            startEpoch = (int) at[0];
+            startIter = (long) at[1];
+            if (at[2] != 0) {
+                sgd.ensureState();   // the same buffers on every rank, filled from rank 0's below
+            }
+        }
         // Every rank starts from rank 0's weights and optimizer state.
         collectives.broadcast(new ArrayList<>(WeightLoader.stateOf(model).values()), 0);
         if (!sgd.state().isEmpty()) {
@@ -156,7 +171,7 @@ public final class TrainRunner {
         Augmentation trainAug = new Augmentation(ts.longEdge(), ts.minShort(), ts.maxShort(), cfg.data().flip());
         try (DetectionLoader loader = new DetectionLoader(train, trainAug, cfg.data().imagesPerProcess(), cfg.data().workers(),
                 cfg.runtime().seed(), true, collectives.rank(), collectives.worldSize());
-             MetricsLog metrics = new MetricsLog(workDir.resolve("metrics.jsonl"))) {
+             MetricsLog metrics = main ? new MetricsLog(workDir.resolve("metrics.jsonl")) : null) {   // rank 0 alone writes
             // On a GPU the fused DW weighting kernels run when the jar carries them; libtorch otherwise.
             DwLoss loss = new DwLoss(Accelerated.assigner(), new RankMean(collectives));
             Trainer trainer = new Trainer(model, loss, sgd, new LrSchedule(lr, cfg.solver()), cfg.solver().gradClip(),

@@ -9,12 +9,14 @@ import java.nio.file.NotDirectoryException;
 import java.util.Locale;
 
 import dev.dwjava.core.runtime.NativeLoadException;
+import dev.dwjava.train.dist.PeerFailureException;
 import dev.dwjava.train.engine.TrainingDivergedException;
 
 /**
  * The one place where a failure of a {@code dw} command becomes what the user sees: one line that names the file, key,
  * record or tensor and says what to do, and an exit code (README: 0 success, 1 a check failed, 2 bad usage or bad
- * input, including the environment: missing files, permissions, a full disk). Stack traces are printed only with
+ * input, including the environment: missing files, permissions, a full disk; 3 a peer of a distributed job died or
+ * timed out). Stack traces are printed only with
  * {@code --debug} or {@code DW_LOG_LEVEL=DEBUG}.
  */
 final class ErrorBoundary {
@@ -26,6 +28,11 @@ final class ErrorBoundary {
     static Outcome classify(Throwable ex) {
         if (ex instanceof TrainingDivergedException d) {
             return new Outcome(1, d.getMessage());
+        }
+        for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof PeerFailureException p) {
+                return new Outcome(3, p.getMessage());
+            }
         }
         // Expected failures often arrive wrapped (a loader worker's IOException inside an IllegalStateException, an
         // IOException carried through a lambda): the innermost expected cause says what was wrong with what.

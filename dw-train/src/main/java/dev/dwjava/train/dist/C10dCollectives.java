@@ -75,8 +75,8 @@ public abstract class C10dCollectives implements Collectives {
         try {
             w._wait();
         } catch (RuntimeException e) {
-            throw new IllegalStateException("rank " + env.rank() + ": " + what + " failed (a peer died or timed out after "
-                    + env.timeoutSeconds() + " s): " + firstLine(e), e);
+            throw new PeerFailureException("rank " + env.rank() + ": " + what + " failed (a peer died or timed out after "
+                    + env.timeoutSeconds() + " s): " + firstLine(e) + "; restart every node with --auto-resume", e);
         }
     }
 

@@ -120,6 +120,23 @@ public final class Sgd {
         return java.util.Collections.unmodifiableMap(buffers);
     }
 
+    /**
+     * Gives every trainable parameter without a momentum buffer a zero one, so that ranks that did not load a
+     * checkpoint hold the same buffers (to receive rank 0's). A zero buffer gives the same first update as a new one:
+     * {@code 0 · momentum + d = d}.
+     */
+    public void ensureState() {
+        try (NoGradGuard g = new NoGradGuard()) {
+            for (Param p : params) {
+                if (p.tensor().requires_grad() && !buffers.containsKey(p.name())) {
+                    Tensor buf = org.bytedeco.pytorch.global.torch.zeros_like(p.tensor());
+                    buf.retainReference();
+                    buffers.put(p.name(), buf);
+                }
+            }
+        }
+    }
+
     /** Restores momentum buffers saved by {@link #state()}. */
     public void loadState(Map<String, Tensor> state) {
         try (NoGradGuard g = new NoGradGuard()) {
