@@ -14,6 +14,8 @@ import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Copies tensors from a state dict into a module by name (parameters and buffers), converting dtypes, and reports
@@ -51,19 +53,58 @@ public final class WeightLoader {
 
     /**
      * Loads torchvision ImageNet ResNet weights (keys {@code conv1.weight}, {@code layer1.0...}) into the model's
-     * {@code backbone.}; the classifier {@code fc.*} is ignored. Only backbone tensors are reported as missing.
+     * {@code backbone.} with mmcv's non-strict rule: what matches by name and shape is copied, the rest is reported
+     * (one log line; the returned report lists the backbone's missing tensors, the file's unexpected ones and shape
+     * mismatches). Not reported as missing: {@code num_batches_tracked}, which the V1 files predate (it stays 0, as
+     * PyTorch fills it in; our batch norms never update it), and the DCNv2 offset convs, which are not ImageNet
+     * weights (they stay zero, as in mmdetection). The classifier {@code fc.*} is ignored.
+     *
+     * <p>The file is refused, as clearly the wrong one, unless at least {@value #MIN_COVERED_PERCENT}% of the
+     * backbone's tensors were loaded from it and at least {@value #MIN_COVERED_PERCENT}% of the file's tensors
+     * found a place (both counted without {@code num_batches_tracked}, DCN offsets and {@code fc.*}). A depth or width
+     * mismatch fails this: a ResNet-50 file covers 51% of a ResNet-101 (and only 51% of a ResNet-101 file fits a
+     * ResNet-50), a ResNet-18 file 56% of a ResNet-34, and another width mismatches every tensor.
+     *
+     * @throws IllegalArgumentException naming the file and what did not fit
      */
     public static LoadReport loadTorchvisionBackbone(Module model, Path file) throws IOException {
         Map<String, Tensor> src = TorchFile.loadStateDict(file);
         LoadReport r = load(model, src, "backbone.", name -> name.startsWith("fc."), false, file.toString());
-        // DCNv2 offset/mask convs are not ImageNet weights: they stay zero, as in mmdetection.
-        List<String> missingBackbone = r.missing().stream()
-                .filter(n -> n.startsWith("backbone.") && !n.contains(".conv_offset.")).toList();
-        LoadReport scoped = new LoadReport(r.source(), r.loaded(), missingBackbone, r.unexpected(), r.mismatched());
-        if (!scoped.clean()) {
-            throw new IllegalArgumentException("not a torchvision ResNet of this depth/width: " + scoped);
+        List<String> counted = new ArrayList<>();
+        try (TensorScope scope = TensorScope.open()) {
+            for (String name : stateOf(model).keySet()) {
+                if (name.startsWith("backbone.") && counts(name)) {
+                    counted.add(name);
+                }
+            }
+        }
+        List<String> missing = r.missing().stream().filter(n -> n.startsWith("backbone.") && counts(n)).toList();
+        long mismatchedCounted = r.mismatched().stream().filter(m -> counts(m.substring(0, m.indexOf(':')))).count();
+        long loaded = counted.size() - missing.size() - mismatchedCounted;
+        long inFile = src.keySet().stream().filter(k -> !k.startsWith("fc.") && counts(k)).count();
+        long absentCounters = r.missing().stream().filter(n -> n.startsWith("backbone.") && n.endsWith(".num_batches_tracked")).count();
+        LoadReport scoped = new LoadReport(r.source(), r.loaded(), missing, r.unexpected(), r.mismatched());
+        if (loaded == 0 || loaded * 100 < MIN_COVERED_PERCENT * (long) counted.size() || loaded * 100 < MIN_COVERED_PERCENT * inFile) {
+            throw new IllegalArgumentException(file + " does not fit this backbone (" + (loaded == 0 ? "nothing matched"
+                    : loaded + " of its " + counted.size() + " tensors loaded, from a file of " + inFile)
+                    + "; it needs torchvision's ResNet of the configured depth at base width 64): " + scoped);
+        }
+        String summary = "backbone weights: " + scoped + (absentCounters == 0 ? ""
+                : "; " + absentCounters + " num_batches_tracked not in the file (kept at 0)");
+        if (scoped.clean()) {
+            LOG.info(summary);
+        } else {
+            LOG.warn(summary);
         }
         return scoped;
+    }
+
+    private static final int MIN_COVERED_PERCENT = 90;
+    private static final Logger LOG = LoggerFactory.getLogger(WeightLoader.class);
+
+    /** Whether a tensor counts towards the backbone's coverage (see {@link #loadTorchvisionBackbone}). */
+    private static boolean counts(String name) {
+        return !name.endsWith(".num_batches_tracked") && !name.contains(".conv_offset.");
     }
 
     /**
