@@ -103,13 +103,35 @@ public final class TorchFile {
         }
     }
 
+    /** Pickles of state dicts are kilobytes to a few megabytes; this bounds what a corrupt or hostile one can claim. */
+    static final long MAX_PICKLE_BYTES = 256L << 20;
+
     private static byte[] read(ZipFile zip, String name, Path file) throws IOException {
+        return read(zip, name, file, MAX_PICKLE_BYTES);
+    }
+
+    /**
+     * A record's bytes, never more than {@code max}: the decompressed size is checked against the bound while reading
+     * (a small zip entry may claim or inflate to gigabytes), not trusted from the zip directory.
+     */
+    private static byte[] read(ZipFile zip, String name, Path file, long max) throws IOException {
         ZipEntry e = zip.getEntry(name);
         if (e == null) {
             throw new IOException(file + ": missing record " + name);
         }
+        if (e.getSize() > max) {
+            throw new IOException(file + ": record " + name + " claims " + e.getSize() + " bytes, more than the " + max
+                    + " it can hold (corrupt or not a PyTorch checkpoint)");
+        }
         try (InputStream in = zip.getInputStream(e)) {
-            return in.readAllBytes();
+            byte[] data = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+            if (data.length > max) {
+                throw new IOException(file + ": record " + name + " holds more than the " + max + " bytes it can hold"
+                        + " (corrupt or not a PyTorch checkpoint)");
+            }
+            return data;
+        } catch (ZipException ex) {
+            throw new IOException(file + ": record " + name + " is damaged (" + ex.getMessage() + ")", ex);
         }
     }
 
@@ -126,7 +148,11 @@ public final class TorchFile {
         }
         ScalarType dtype = TorchGlobals.storageType(t.get(1), file.toString());
         int size = TorchGlobals.ELEMENT_SIZE.get(dtype);
-        byte[] raw = read(zip, prefix + "data/" + key, file);
+        if (numel < 0 || numel > (Integer.MAX_VALUE - 8) / size) {
+            throw new IOException(file + ": storage " + key + " claims " + numel + " elements of " + size + " bytes; storages of"
+                    + " 2 GiB and more are not supported (corrupt or not a PyTorch checkpoint)");
+        }
+        byte[] raw = read(zip, prefix + "data/" + key, file, numel * size);
         if (raw.length % size != 0 || raw.length / size < numel) {
             throw new IOException(file + ": record data/" + key + " holds " + raw.length + " bytes, less than the " + numel
                     + " elements of " + size + " bytes the pickle says (truncated or corrupt)");

@@ -140,4 +140,32 @@ class TorchFileTest {
         assertInstanceOf(Tensor.class, m.get("base"));
         assertSame(m.get("nested"), m.get("nested"));
     }
+
+    /** Rewrites {@code from} with record {@code entry} replaced by {@code data} (deflated: a few KB on disk). */
+    private static Path withRecord(Path from, Path to, String entry, byte[] data) throws IOException {
+        try (java.util.zip.ZipFile in = new java.util.zip.ZipFile(from.toFile());
+             java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(java.nio.file.Files.newOutputStream(to))) {
+            for (var e = in.entries(); e.hasMoreElements(); ) {
+                java.util.zip.ZipEntry z = e.nextElement();
+                out.putNextEntry(new java.util.zip.ZipEntry(z.getName()));
+                out.write(z.getName().equals(entry) ? data : in.getInputStream(z).readAllBytes());
+                out.closeEntry();
+            }
+        }
+        return to;
+    }
+
+    @Test
+    void recordSizesAreCheckedAgainstThePickleBeforeAnythingLarge(@TempDir Path tmp) throws IOException {
+        Path good = Fixtures.path("tiny_dw_r50_mmdet.pth");
+        // 64 MB of zeros where the pickle declares 2,352 bytes: refused from the record's size, not read into memory.
+        Path bomb = withRecord(good, tmp.resolve("bomb.pth"), "tiny_dw_r50_mmdet/data/0", new byte[64 << 20]);
+        assertTrue(java.nio.file.Files.size(bomb) < 1 << 20);
+        IOException e = assertThrows(IOException.class, () -> TorchFile.load(bomb));
+        assertTrue(e.getMessage().startsWith(bomb + ": record tiny_dw_r50_mmdet/data/0 claims 67108864 bytes, more than the 2352"),
+                e.getMessage());
+        Path cut = withRecord(good, tmp.resolve("cut.pth"), "tiny_dw_r50_mmdet/data/0", new byte[100]);
+        e = assertThrows(IOException.class, () -> TorchFile.load(cut));
+        assertTrue(e.getMessage().contains("record data/0 holds 100 bytes, less than the 588 elements"), e.getMessage());
+    }
 }
