@@ -82,7 +82,13 @@ public final class LossCurvePlot {
         }
         g.dispose();
         Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "loss", ".png.tmp");
-        ImageIO.write(img, "png", tmp.toFile());
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            if (!ImageIO.write(img, "png", tmp.toFile())) {
+                throw new IOException("no PNG writer for " + file);
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);   // after a failed write (a full disk) no partial picture stays behind
+        }
     }
 }

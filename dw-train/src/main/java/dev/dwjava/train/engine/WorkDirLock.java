@@ -22,8 +22,9 @@ import java.util.stream.Stream;
  */
 public final class WorkDirLock implements AutoCloseable {
     static final String NAME = ".lock";
-    /** Temporaries of {@link Checkpoints#writeAtomically} and the checkpoint writer: never a finished file. */
-    private static final Pattern PARTIAL = Pattern.compile("(epoch_\\d+(\\.optim)?\\.(pth|json)|latest\\.json|config\\.yaml).*\\.tmp");
+    /** Temporaries of {@link Checkpoints#writeAtomically}, the checkpoint writer and the plots: never a finished file. */
+    private static final Pattern PARTIAL = Pattern.compile(
+            "(epoch_\\d+(\\.optim)?\\.(pth|json)|latest\\.json|config\\.yaml|metrics\\.jsonl|loss).*\\.tmp");
 
     private final FileChannel channel;
     private final FileLock lock;

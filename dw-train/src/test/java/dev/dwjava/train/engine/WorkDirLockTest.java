@@ -51,7 +51,7 @@ class WorkDirLockTest {
     @Test
     void partialTemporariesOfAKilledRunAreRemovedAndFinishedFilesKept(@TempDir Path work) throws Exception {
         List<String> partial = List.of("epoch_3.pth123456.tmp", "epoch_3.optim.pth99.tmp", "epoch_3.json7.tmp", "latest.json1.tmp",
-                "config.yaml5.tmp");
+                "config.yaml5.tmp", "loss123.png.tmp", "metrics.jsonl42.tmp");
         List<String> kept = List.of("epoch_2.pth", "epoch_2.optim.pth", "epoch_2.json", "latest.json", "notes.tmp", "mine.pth.tmp");
         for (String f : partial) {
             Files.writeString(work.resolve(f), "x");

@@ -1,0 +1,130 @@
+package dev.dwjava.train.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dwjava.data.synthetic.SyntheticCoco;
+import dev.dwjava.model.DwDetector;
+import dev.dwjava.model.weights.WeightLoader;
+import dev.dwjava.train.cli.DwCli;
+import dev.dwjava.train.config.DwConfig;
+import dev.dwjava.train.engine.Checkpoints;
+import dev.dwjava.train.solver.Sgd;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** kill -9 of a training process (while it writes a checkpoint, when it can be caught there) and a full disk. */
+class CrashRecoveryTest {
+
+    private static List<String> train(Path data, Path work, int epochs, boolean resume) {
+        List<String> args = new ArrayList<>(List.of("train", "--config", TrainRunnerTest.quickstartConfig().toAbsolutePath().toString(),
+                "--work-dir", work.toString()));
+        if (resume) {
+            args.add("--auto-resume");
+        }
+        args.addAll(List.of("--cfg-options", "model.base_width=8", "model.fpn_channels=16", "model.head_channels=16",
+                "model.gn_groups=4", "model.stacked_convs=1",
+                "data.train.annotations=" + data + "/annotations/instances_train.json", "data.train.images=" + data + "/train",
+                "data.val.annotations=" + data + "/annotations/instances_val.json", "data.val.images=" + data + "/val",
+                "data.synthetic=null", "data.train_scale={long_edge: 64, short_edge: [64, 64]}",
+                "data.test_scale={long_edge: 64, short_edge: [64, 64]}", "data.images_per_process=4", "data.workers=1",
+                "solver.epochs=" + epochs, "solver.steps=[100]", "runtime.eval_interval=0", "runtime.checkpoint_interval=1",
+                "runtime.keep_checkpoints=2", "runtime.log_interval=2"));
+        return args;
+    }
+
+    private static boolean partialCheckpoint(Path work) {
+        try (Stream<Path> files = Files.list(work)) {
+            return files.anyMatch(f -> f.getFileName().toString().endsWith(".tmp"));
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void aKilledRunResumesFromItsLastGoodCheckpoint(@TempDir Path tmp) throws Exception {
+        Path data = tmp.resolve("data"), work = tmp.resolve("work");
+        SyntheticCoco.generate(data, 16, 2, 64, 4);
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0", "-cp", cp, DwCli.class.getName()));
+        cmd.addAll(train(data, work, 500, false));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("run.log").toFile());
+        pb.environment().put("DW_THREADS", "1");
+        Process p = pb.start();
+        boolean inWrite = false;
+        try {
+            // Wait for a first checkpoint, then kill at the next moment a checkpoint is half-written (or after 15 s).
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!Files.isRegularFile(work.resolve("latest.json")) && p.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(Files.isRegularFile(work.resolve("latest.json")), Files.readString(tmp.resolve("run.log")));
+            long killBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (p.isAlive() && System.nanoTime() < killBy && !(inWrite = partialCheckpoint(work))) {
+                Thread.onSpinWait();
+            }
+        } finally {
+            p.destroyForcibly();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        }
+        // Whatever moment the kill hit, latest.json names a complete checkpoint that loads.
+        Path last = new Checkpoints(work, 1).latest().orElseThrow();
+        DwConfig.Loaded cfg = DwConfig.load(TrainRunnerTest.quickstartConfig(), train(data, work, 1, false).subList(6, 26));
+        DwDetector model = new DwDetector(cfg.config().model());
+        Checkpoints.Meta meta = Checkpoints.load(last, model, new Sgd(Sgd.groups(WeightLoader.stateOf(model), 0, 0), 0.9));
+        int epoch = meta.epoch();
+
+        StringWriter err = new StringWriter();
+        var cl = dev.dwjava.train.cli.DwCliAccess.commandLine(new PrintWriter(err, true));
+        assertEquals(0, cl.execute(train(data, work, epoch + 1, true).toArray(new String[0])), err.toString());
+        assertTrue(Files.isRegularFile(work.resolve("epoch_" + (epoch + 1) + ".pth")));
+        try (Stream<Path> files = Files.list(work)) {
+            List<String> left = files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".tmp")).toList();
+                assertTrue(left.isEmpty(), "partial files were left: " + left);
+        }
+        TreeSet<Long> iters = new TreeSet<>();
+        for (String line : Files.readAllLines(work.resolve("metrics.jsonl"))) {
+            long it = new ObjectMapper().readTree(line).path("global_iter").asLong(-1);
+            assertTrue(it < 0 || iters.add(it), "iteration " + it + " logged twice");
+        }
+        System.out.println("kill -9 " + (inWrite ? "during a checkpoint write" : "between checkpoints") + "; resumed from epoch " + epoch);
+    }
+
+    @Test
+    void aFullDiskIsOneLineAndLeavesTheLastCheckpoint(@TempDir Path tmp) throws Exception {
+        Path data = tmp.resolve("data"), disk = tmp.resolve("small-disk");
+        SyntheticCoco.generate(data, 8, 2, 64, 4);
+        Files.createDirectories(disk);
+        boolean mounted = "root".equals(System.getProperty("user.name"))
+                && new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=48k", "tmpfs", disk.toString()).start().waitFor() == 0;
+        Assumptions.assumeTrue(mounted, "disk-full test skipped: cannot mount a small tmpfs here (needs root)");
+        try {
+            StringWriter err = new StringWriter();
+            var cl = dev.dwjava.train.cli.DwCliAccess.commandLine(new PrintWriter(err, true));
+            assertEquals(2, cl.execute(train(data, disk.resolve("work"), 2, false).toArray(new String[0])), err.toString());
+            assertTrue(err.toString().contains("(the disk is full: free space or use another --work-dir)"), err.toString());
+            assertFalse(err.toString().contains("\tat "), err.toString());
+            try (Stream<Path> files = Files.list(disk.resolve("work"))) {
+                List<String> left = files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".tmp")).toList();
+                assertTrue(left.isEmpty(), "partial files were left: " + left);
+            }
+            assertFalse(Files.exists(disk.resolve("work/latest.json")), "no checkpoint fits, so none may be named");
+        } finally {
+            new ProcessBuilder("umount", "-l", disk.toString()).start().waitFor();
+        }
+    }
+}
