@@ -26,6 +26,12 @@ final class ErrorBoundary {
     private ErrorBoundary() {}
 
     static Outcome classify(Throwable ex) {
+        Outcome o = classifyRaw(ex);
+        // One line, whatever a library put into its message (YAML parsers, libtorch): later lines join with "; ".
+        return new Outcome(o.exitCode(), String.valueOf(o.message()).strip().replaceAll("\\s*\\R\\s*", "; "));
+    }
+
+    private static Outcome classifyRaw(Throwable ex) {
         if (ex instanceof TrainingDivergedException d) {
             return new Outcome(1, d.getMessage());
         }
