@@ -11,7 +11,7 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.dwjava.core.SharedTestData;
+import dev.dwjava.core.TestData;
 import dev.dwjava.core.reference.BundledCases;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,8 +61,8 @@ class DwCliTest {
 
     @Test
     void referenceRunsRefineAndPostprocessCases() {
-        assertEquals(0, run("reference", "--case", SharedTestData.path("dw_reference/refine_example.json").toString()));
-        assertEquals(0, run("reference", "--case", SharedTestData.path("dw_reference/postprocess_example.json").toString()));
+        assertEquals(0, run("reference", "--case", TestData.path("dw_reference/refine_example.json").toString()));
+        assertEquals(0, run("reference", "--case", TestData.path("dw_reference/postprocess_example.json").toString()));
         assertTrue(out.toString().contains("refine_example.json (REFINE case, float64)"), out.toString());
         assertTrue(out.toString().contains("postprocess_example.json (POSTPROCESS case, float32)"), out.toString());
         assertTrue(out.toString().contains("(tolerance 2e-07 relative)"), out.toString());
@@ -165,7 +165,7 @@ class DwCliTest {
 
     @Test
     void cocoEvalPrintsTheSummaryAndWritesStats(@TempDir Path tmp) throws Exception {
-        Path gt = SharedTestData.path("coco_eval/crowd_gt.json"), dt = SharedTestData.path("coco_eval/crowd_dt.json");
+        Path gt = TestData.path("coco_eval/crowd_gt.json"), dt = TestData.path("coco_eval/crowd_dt.json");
         Path stats = tmp.resolve("stats.json");
         assertEquals(0, run("coco-eval", "--ann", gt.toString(), "--results", dt.toString(), "--out", stats.toString()));
         assertTrue(out.toString().contains("maxDets=100 ] = 0.202"), out.toString());
