@@ -43,14 +43,17 @@ class DwCliTest {
     @Test
     void versionReportsBothKernelBuildsWhereNvccAndGppExist() {
         // dw-kernels builds the fatbin where nvcc exists (build-fatbin.sh) and the host library where /usr/bin/g++ does.
-        assumeTrue(nvccPresent(), "no nvcc in /usr/local/cuda-13.0/bin or on PATH: dw-kernels is built without the fatbin");
+        assumeTrue(nvccPresent(), "no nvcc in " + CUDA_HOME + "/bin or on PATH: dw-kernels is built without the fatbin");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/g++")), "no /usr/bin/g++: dw-kernels is built without the host library");
         assertEquals(0, run("version"));
         assertTrue(out.toString().matches("(?s).*kernels   CUDA fatbin \\d+ KiB \\(sm_80, sm_90, PTX\\); host build loaded.*"), out.toString());
     }
 
+    /** Where build-fatbin.sh looks first: dw-kernels' {@code cuda.home}, which a {@code -Dcuda.home=} also gives us. */
+    private static final String CUDA_HOME = System.getProperty("cuda.home", "/usr/local/cuda-13.0");
+
     private static boolean nvccPresent() {
-        if (Files.isExecutable(Path.of("/usr/local/cuda-13.0/bin/nvcc"))) {
+        if (Files.isExecutable(Path.of(CUDA_HOME, "bin", "nvcc"))) {
             return true;
         }
         return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
