@@ -8,8 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * Reference cases shipped inside the dw-core jar, so that a self-check runs anywhere without {@code shared/}.
- * {@code loss_example.json} is a copy of {@code shared/testdata/dw_reference/loss_example.json}.
+ * Reference cases shipped inside the dw-core jar, so that a self-check runs anywhere without the repository's
+ * {@code testdata/}. The build copies {@code testdata/dw_reference/loss_example.json} into the jar (dw-core's pom).
  */
 public final class BundledCases {
     /** Classpath name of the loss example. */

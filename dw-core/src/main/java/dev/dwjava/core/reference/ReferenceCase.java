@@ -14,7 +14,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * A case file of {@code shared/testdata/dw_reference}: inputs given to the original implementation and what it
+ * A case file in the layout of {@code testdata/dw_reference}: inputs given to the original implementation and what it
  * computed ({@code expected}). Per-level tensors are NCHW nested lists, {@code t[level][b][c][i][j]}.
  */
 public final class ReferenceCase {

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dwjava.core.SharedTestData;
+import dev.dwjava.core.TestData;
 import dev.dwjava.core.reference.Comparison;
 import dev.dwjava.core.reference.ReferenceCase;
 import dev.dwjava.core.runtime.Torch;
@@ -23,7 +23,7 @@ class ModelReferenceTest {
 
     @Test
     void refinementAndItsGradientsMatchTheOriginalInFloat64() {
-        ReferenceCase c = ReferenceCase.read(SharedTestData.path("dw_reference/refine_example.json"));
+        ReferenceCase c = ReferenceCase.read(TestData.path("dw_reference/refine_example.json"));
         assertEquals(ReferenceCase.Kind.REFINE, c.kind());
         Comparison cmp = Comparison.of(c.expected(), new RefineCaseRunner().run(c, ScalarType.Double));
         assertTrue(cmp.within(1e-9), cmp.toString());
@@ -31,14 +31,14 @@ class ModelReferenceTest {
 
     @Test
     void refinementInFloat32AgreesToFp32Precision() {
-        ReferenceCase c = ReferenceCase.read(SharedTestData.path("dw_reference/refine_example.json"));
+        ReferenceCase c = ReferenceCase.read(TestData.path("dw_reference/refine_example.json"));
         Comparison cmp = Comparison.of(c.expected(), new RefineCaseRunner().run(c, ScalarType.Float));
         assertTrue(cmp.within(1e-4), cmp.toString());
     }
 
     @Test
     void postprocessingGivesTheOriginalsDetections() {
-        ReferenceCase c = ReferenceCase.read(SharedTestData.path("dw_reference/postprocess_example.json"));
+        ReferenceCase c = ReferenceCase.read(TestData.path("dw_reference/postprocess_example.json"));
         assertEquals(ReferenceCase.Kind.POSTPROCESS, c.kind());
         ObjectNode got = new PostprocessCaseRunner().run(c, ScalarType.Float);
         for (int b = 0; b < 2; b++) {

@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
  * implementation and reports the largest differences against its {@code expected} block.
  */
 @Command(name = "reference", description = {
-    "Run dw-java on a reference case produced by the original implementation (shared/testdata/dw_reference layout),",
+    "Run dw-java on a reference case produced by the original implementation (the layout of testdata/dw_reference),",
     "write what we computed in the layout of the case's 'expected' block, and compare.",
     "Exit code 1 when a difference exceeds the tolerance."})
 public final class ReferenceCommand implements Callable<Integer> {

@@ -2,16 +2,19 @@ package dev.dwjava.train.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.File;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.dwjava.core.SharedTestData;
+import dev.dwjava.core.TestData;
 import dev.dwjava.core.reference.BundledCases;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,8 +36,28 @@ class DwCliTest {
         assertEquals(0, run("version"));
         assertTrue(out.toString().contains("libtorch  2.13.0-1.5.14 (linux-x86_64)"), out.toString());
         assertTrue(out.toString().matches("(?s).*threads   \\d+ intra-op.*"), out.toString());
-        // The build machines have nvcc and g++: the jar carries both builds of the kernels.
+        assertTrue(out.toString().matches("(?s).*kernels   (CUDA fatbin \\d+ KiB \\(sm_80, sm_90, PTX\\)|no CUDA fatbin \\(built without nvcc\\))"
+                + "; host build (loaded|not available).*"), out.toString());
+    }
+
+    @Test
+    void versionReportsBothKernelBuildsWhereNvccAndGppExist() {
+        // dw-kernels builds the fatbin where nvcc exists (build-fatbin.sh) and the host library where /usr/bin/g++ does.
+        assumeTrue(nvccPresent(), "no nvcc in " + CUDA_HOME + "/bin or on PATH: dw-kernels is built without the fatbin");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/g++")), "no /usr/bin/g++: dw-kernels is built without the host library");
+        assertEquals(0, run("version"));
         assertTrue(out.toString().matches("(?s).*kernels   CUDA fatbin \\d+ KiB \\(sm_80, sm_90, PTX\\); host build loaded.*"), out.toString());
+    }
+
+    /** Where build-fatbin.sh looks first: dw-kernels' {@code cuda.home}, which a {@code -Dcuda.home=} also gives us. */
+    private static final String CUDA_HOME = System.getProperty("cuda.home", "/usr/local/cuda-13.0");
+
+    private static boolean nvccPresent() {
+        if (Files.isExecutable(Path.of(CUDA_HOME, "bin", "nvcc"))) {
+            return true;
+        }
+        return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+                .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, "nvcc")));
     }
 
     @Test
@@ -61,8 +84,8 @@ class DwCliTest {
 
     @Test
     void referenceRunsRefineAndPostprocessCases() {
-        assertEquals(0, run("reference", "--case", SharedTestData.path("dw_reference/refine_example.json").toString()));
-        assertEquals(0, run("reference", "--case", SharedTestData.path("dw_reference/postprocess_example.json").toString()));
+        assertEquals(0, run("reference", "--case", TestData.path("dw_reference/refine_example.json").toString()));
+        assertEquals(0, run("reference", "--case", TestData.path("dw_reference/postprocess_example.json").toString()));
         assertTrue(out.toString().contains("refine_example.json (REFINE case, float64)"), out.toString());
         assertTrue(out.toString().contains("postprocess_example.json (POSTPROCESS case, float32)"), out.toString());
         assertTrue(out.toString().contains("(tolerance 2e-07 relative)"), out.toString());
@@ -165,7 +188,7 @@ class DwCliTest {
 
     @Test
     void cocoEvalPrintsTheSummaryAndWritesStats(@TempDir Path tmp) throws Exception {
-        Path gt = SharedTestData.path("coco_eval/crowd_gt.json"), dt = SharedTestData.path("coco_eval/crowd_dt.json");
+        Path gt = TestData.path("coco_eval/crowd_gt.json"), dt = TestData.path("coco_eval/crowd_dt.json");
         Path stats = tmp.resolve("stats.json");
         assertEquals(0, run("coco-eval", "--ann", gt.toString(), "--results", dt.toString(), "--out", stats.toString()));
         assertTrue(out.toString().contains("maxDets=100 ] = 0.202"), out.toString());
