@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code dw} command. With no subcommand it runs {@link QuickstartCommand}.
- * Exit codes: 0 success, 1 a check failed (or an internal error), 2 bad usage or bad input. {@code --debug} shows
+ * Exit codes: 0 success, 1 a check failed (or an internal error), 2 bad usage or bad input, 3 a distributed peer
+ * died or timed out. {@code --debug} shows
  * stack traces.
  */
 @Command(name = "dw", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
