@@ -30,20 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashRecoveryTest {
 
     private static List<String> train(Path data, Path work, int epochs, boolean resume) {
-        List<String> args = new ArrayList<>(List.of("train", "--config", TrainRunnerTest.quickstartConfig().toAbsolutePath().toString(),
-                "--work-dir", work.toString()));
-        if (resume) {
-            args.add("--auto-resume");
-        }
-        args.addAll(List.of("--cfg-options", "model.base_width=8", "model.fpn_channels=16", "model.head_channels=16",
-                "model.gn_groups=4", "model.stacked_convs=1",
-                "data.train.annotations=" + data + "/annotations/instances_train.json", "data.train.images=" + data + "/train",
-                "data.val.annotations=" + data + "/annotations/instances_val.json", "data.val.images=" + data + "/val",
-                "data.synthetic=null", "data.train_scale={long_edge: 64, short_edge: [64, 64]}",
-                "data.test_scale={long_edge: 64, short_edge: [64, 64]}", "data.images_per_process=4", "data.workers=1",
-                "solver.epochs=" + epochs, "solver.steps=[100]", "runtime.eval_interval=0", "runtime.checkpoint_interval=1",
-                "runtime.keep_checkpoints=2", "runtime.log_interval=2"));
-        return args;
+        return TinyTrainArgs.of(data, work, epochs, resume, 4);
     }
 
     private static boolean partialCheckpoint(Path work) {
@@ -83,7 +70,7 @@ class CrashRecoveryTest {
         }
         // Whatever moment the kill hit, latest.json names a complete checkpoint that loads.
         Path last = new Checkpoints(work, 1).latest().orElseThrow();
-        DwConfig.Loaded cfg = DwConfig.load(TrainRunnerTest.quickstartConfig(), train(data, work, 1, false).subList(6, 26));
+        DwConfig.Loaded cfg = DwConfig.load(TrainRunnerTest.quickstartConfig(), TinyTrainArgs.overrides(data, 1, 4));
         DwDetector model = new DwDetector(cfg.config().model());
         Checkpoints.Meta meta = Checkpoints.load(last, model, new Sgd(Sgd.groups(WeightLoader.stateOf(model), 0, 0), 0.9));
         int epoch = meta.epoch();

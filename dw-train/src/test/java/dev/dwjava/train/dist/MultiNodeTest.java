@@ -118,20 +118,7 @@ class MultiNodeTest {
     }
 
     private static List<String> train(Path data, Path work, int epochs, boolean resume) {
-        List<String> args = new ArrayList<>(List.of("train", "--config", TrainRunnerTest.quickstartConfig().toAbsolutePath().toString(),
-                "--work-dir", work.toString()));
-        if (resume) {
-            args.add("--auto-resume");
-        }
-        args.addAll(List.of("--cfg-options", "model.base_width=8", "model.fpn_channels=16", "model.head_channels=16",
-                "model.gn_groups=4", "model.stacked_convs=1",
-                "data.train.annotations=" + data + "/annotations/instances_train.json", "data.train.images=" + data + "/train",
-                "data.val.annotations=" + data + "/annotations/instances_val.json", "data.val.images=" + data + "/val",
-                "data.synthetic=null", "data.train_scale={long_edge: 64, short_edge: [64, 64]}",
-                "data.test_scale={long_edge: 64, short_edge: [64, 64]}", "data.images_per_process=2", "data.workers=1",
-                "solver.epochs=" + epochs, "solver.steps=[100]", "runtime.eval_interval=0", "runtime.checkpoint_interval=1",
-                "runtime.log_interval=5"));
-        return args;
+        return dev.dwjava.train.app.TinyTrainArgs.of(data, work, epochs, resume, 2);
     }
 
     @Test
