@@ -1,7 +1,6 @@
 package dev.dwjava.core.image;
 
 import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
 
 /**
  * An 8-bit RGB image, rows top to bottom, pixels interleaved {@code R, G, B}: the value at (x, y, c) is
@@ -29,26 +28,25 @@ public record RgbImage(int width, int height, byte[] pixels) {
         return (pixels[3 * i] & 0xff) << 16 | (pixels[3 * i + 1] & 0xff) << 8 | pixels[3 * i + 2] & 0xff;
     }
 
-    /** Any BufferedImage as RGB bytes; grayscale, 16-bit and alpha go through Java2D's conversion to sRGB. */
+    /**
+     * A BufferedImage's raster samples as RGB bytes, with the decoder's OpenCV {@code IMREAD_COLOR} semantics (see
+     * {@link ImageDecoder}): grey replicated, alpha dropped (premultiplied images keep their premultiplied colour),
+     * palettes expanded, 16-bit samples shifted to their high byte, narrower than 8-bit ones shifted left; no
+     * colour-space curves. Layouts other than grey, RGB or indexed integer samples (CMYK, float rasters, ...) go
+     * through Java2D's conversion to sRGB ({@code getRGB}).
+     */
     public static RgbImage of(BufferedImage img) {
+        RgbImage direct = RasterRgb.of(img, RasterRgb.Wide.SHIFT);
+        if (direct != null) {
+            return direct;
+        }
         int w = img.getWidth(), h = img.getHeight();
         byte[] out = new byte[3 * w * h];
-        if (img.getType() == BufferedImage.TYPE_3BYTE_BGR && img.getRaster().getDataBuffer() instanceof DataBufferByte db
-                && db.getNumBanks() == 1 && db.getData().length == out.length) {
-            // JPEG's usual layout: swap BGR to RGB straight from the raster (getRGB converts pixel by pixel, slowly).
-            byte[] bgr = db.getData();
-            for (int i = 0; i < out.length; i += 3) {
-                out[i] = bgr[i + 2];
-                out[i + 1] = bgr[i + 1];
-                out[i + 2] = bgr[i];
-            }
-        } else {
-            int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
-            for (int i = 0; i < argb.length; i++) {
-                out[3 * i] = (byte) (argb[i] >> 16);
-                out[3 * i + 1] = (byte) (argb[i] >> 8);
-                out[3 * i + 2] = (byte) argb[i];
-            }
+        int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
+        for (int i = 0; i < argb.length; i++) {
+            out[3 * i] = (byte) (argb[i] >> 16);
+            out[3 * i + 1] = (byte) (argb[i] >> 8);
+            out[3 * i + 2] = (byte) argb[i];
         }
         return new RgbImage(w, h, out);
     }

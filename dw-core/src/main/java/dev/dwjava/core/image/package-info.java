@@ -1,2 +1,5 @@
-/** Image tensors shared by the training data pipeline and inference: resize, normalise, flip, pad. */
+/**
+ * Images shared by the training data pipeline and inference: decoding as OpenCV does ({@link
+ * dev.dwjava.core.image.ImageDecoder}), resize, normalise, flip, pad.
+ */
 package dev.dwjava.core.image;

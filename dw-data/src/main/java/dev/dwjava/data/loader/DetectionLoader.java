@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import dev.dwjava.core.dw.GroundTruth;
+import dev.dwjava.core.image.ImageDecoder;
 import dev.dwjava.core.image.ImageTensors;
 import dev.dwjava.core.image.RgbImage;
 import dev.dwjava.core.runtime.TensorScope;
@@ -38,15 +39,30 @@ public final class DetectionLoader implements AutoCloseable {
     private final GroupSampler sampler;
     private final ExecutorService pool;
     private final int prefetch;
+    private final boolean ignoreOrientation;
 
     /**
+     * A loader that applies each image's EXIF orientation, as mmcv's default {@code color_type='color'} does.
+     *
      * @param shuffle training order (group sampler) when true; dataset order in batches (last one smaller) otherwise
      * @param rank    this process's rank (0 for one process)
      * @param world   number of processes
      */
     public DetectionLoader(CocoDataset dataset, Augmentation augmentation, int batchSize, int workers, long seed,
                            boolean shuffle, int rank, int world) {
+        this(dataset, augmentation, batchSize, workers, seed, shuffle, rank, world, false);
+    }
+
+    /**
+     * @param ignoreOrientation decode images as stored, without their EXIF orientation (mmcv's
+     *                          {@code color_type='color_ignore_orientation'}); the annotation's width and height must
+     *                          then be the stored ones
+     * @see ImageDecoder
+     */
+    public DetectionLoader(CocoDataset dataset, Augmentation augmentation, int batchSize, int workers, long seed,
+                           boolean shuffle, int rank, int world, boolean ignoreOrientation) {
         this.dataset = dataset;
+        this.ignoreOrientation = ignoreOrientation;
         this.augmentation = augmentation;
         this.batchSize = batchSize;
         this.seed = seed;
@@ -128,10 +144,12 @@ public final class DetectionLoader implements AutoCloseable {
 
     private Sample load(int index, int epoch) throws java.io.IOException {
         CocoDataset.Entry e = dataset.entries().get(index);
-        RgbImage px = ImageDecoder.decode(e.file());
+        RgbImage px = ImageDecoder.decode(e.file(), ignoreOrientation);
         if (px.width() != e.image().width() || px.height() != e.image().height()) {
             throw new java.io.IOException(e.file() + " is " + px.width() + "x" + px.height() + " but "
-                    + dataset.annotations().getFileName() + " says " + e.image().width() + "x" + e.image().height());
+                    + dataset.annotations().getFileName() + " says " + e.image().width() + "x" + e.image().height()
+                    + (ignoreOrientation ? " (decoded without its EXIF orientation)" : " (after its EXIF orientation)")
+                    + "; fix the annotation or the image");
         }
         Random r = new Random(seed * 1_000_003L + epoch * 100_003L + index);
         Augmentation.Choice c = augmentation.draw(r, px.width(), px.height());

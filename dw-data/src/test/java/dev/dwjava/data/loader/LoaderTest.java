@@ -171,4 +171,39 @@ class LoaderTest {
             Files.move(backup, victim);
         }
     }
+
+    @Test
+    void exifOrientationIsAppliedUnlessIgnored(@TempDir Path dir) throws Exception {
+        // An 80x60 JPEG whose EXIF says "rotate 90° clockwise" (6) is 60x80 upright; ignoring orientation, 80x60.
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(80, 60, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.io.ByteArrayOutputStream jpeg = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(img, "jpeg", jpeg);
+        byte[] plain = jpeg.toByteArray();
+        byte[] exif = {(byte) 0xFF, (byte) 0xE1, 0, 34, 'E', 'x', 'i', 'f', 0, 0, 'I', 'I', 42, 0, 8, 0, 0, 0,
+            1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0};
+        byte[] rotated = new byte[plain.length + exif.length];
+        System.arraycopy(plain, 0, rotated, 0, 2);
+        System.arraycopy(exif, 0, rotated, 2, exif.length);
+        System.arraycopy(plain, 2, rotated, 2 + exif.length, plain.length - 2);
+        Files.createDirectories(dir.resolve("img"));
+        Files.write(dir.resolve("img/r.jpg"), rotated);
+        for (boolean ignore : new boolean[] {false, true}) {
+            int w = ignore ? 80 : 60, h = ignore ? 60 : 80;
+            Files.writeString(dir.resolve("ann.json"), "{\"images\": [{\"id\": 1, \"file_name\": \"r.jpg\", \"width\": "
+                    + w + ", \"height\": " + h + "}], \"annotations\": [], \"categories\": [{\"id\": 1, \"name\": \"x\"}]}");
+            CocoDataset ds = CocoDataset.load(dir.resolve("ann.json"), dir.resolve("img"), false);
+            Augmentation keep = new Augmentation(1333, 800, 800, 0);
+            try (DetectionLoader l = new DetectionLoader(ds, keep, 1, 0, 0, false, 0, 1, ignore);
+                 TensorScope scope = TensorScope.open()) {
+                SampleMeta m = l.epoch(0).next().metas().get(0);
+                assertEquals(List.of(w, h), List.of(m.width(), m.height()), "ignore " + ignore);
+            }
+            try (DetectionLoader l = new DetectionLoader(ds, keep, 1, 0, 0, false, 0, 1, !ignore);
+                 TensorScope scope = TensorScope.open()) {
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> l.epoch(0).next());
+                assertTrue(e.getMessage().contains("r.jpg is " + h + "x" + w + " but ann.json says " + w + "x" + h),
+                        e.getMessage());
+            }
+        }
+    }
 }

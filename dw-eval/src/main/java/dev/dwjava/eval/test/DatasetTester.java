@@ -79,7 +79,8 @@ public final class DatasetTester {
         // The loader's test-time transform: the pipeline's fixed scale, no flip; pixels go through the same
         // ImageTensors.prepare as TestPipeline.prepare, so one image per batch gives the Detector's exact input.
         Augmentation testScale = new Augmentation(pipeline.longEdge(), pipeline.shortEdge(), pipeline.shortEdge(), 0);
-        try (DetectionLoader loader = new DetectionLoader(dataset, testScale, batchSize, workers, 0, false, 0, 1)) {
+        try (DetectionLoader loader = new DetectionLoader(dataset, testScale, batchSize, workers, 0, false, 0, 1,
+                pipeline.ignoreOrientation())) {
             for (Iterator<DetectionBatch> it = loader.epoch(0); it.hasNext() && done < total; ) {
                 try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
                     DetectionBatch batch = it.next();

@@ -170,7 +170,7 @@ public final class TrainRunner {
         DataConfig.Scale ts = cfg.data().trainScale();
         Augmentation trainAug = new Augmentation(ts.longEdge(), ts.minShort(), ts.maxShort(), cfg.data().flip());
         try (DetectionLoader loader = new DetectionLoader(train, trainAug, cfg.data().imagesPerProcess(), cfg.data().workers(),
-                cfg.runtime().seed(), true, collectives.rank(), collectives.worldSize());
+                cfg.runtime().seed(), true, collectives.rank(), collectives.worldSize(), cfg.data().ignoreOrientation());
              MetricsLog metrics = main ? new MetricsLog(workDir.resolve("metrics.jsonl")) : null) {   // rank 0 alone writes
             // On a GPU the fused DW weighting kernels run when the jar carries them; libtorch otherwise.
             DwLoss loss = new DwLoss(Accelerated.assigner(), new RankMean(collectives));
