@@ -129,4 +129,37 @@ class OneTestPipelineTest {
         assertEquals(2, DwCli.execute(args.toArray(new String[0])));
         assertTrue(Files.notExists(tmp.resolve("r.json")));
     }
+
+    @Test
+    void exifOrientationIsAppliedAlikeAndCanBeIgnored(@TempDir Path tmp) throws Exception {
+        // An EXIF orientation 6 JPEG stored 17×11 (OpenCV fixture of dw-core): decoded upright it is 11×17.
+        Path dir = Files.createDirectories(tmp.resolve("data/val"));
+        try (var in = getClass().getClassLoader().getResourceAsStream("images/opencv/exif6.jpg")) {
+            Files.copy(in, dir.resolve("0.jpg"));
+        }
+        Path ann = tmp.resolve("data/instances_val.json");
+        Files.writeString(ann, "{\"images\": [{\"id\": 1, \"width\": 11, \"height\": 17, \"file_name\": \"0.jpg\"}],"
+                + " \"annotations\": [{\"id\": 1, \"image_id\": 1, \"category_id\": 1, \"bbox\": [1, 1, 5, 5], \"area\": 25,"
+                + " \"iscrowd\": 0}], \"categories\": [{\"id\": 1, \"name\": \"circle\"}, {\"id\": 2, \"name\": \"rectangle\"},"
+                + " {\"id\": 3, \"name\": \"triangle\"}]}");
+        Path cfg = writeConfig(tmp, ann);
+        Path weights = Fixtures.path("tiny_dw_r50_mmdet.pth");
+        Path results = tmp.resolve("out/results.bbox.json");
+        assertEquals(0, DwCli.execute(new String[] {"test", "--config", cfg.toString(), "--weights", weights.toString(),
+            "--out", results.toString()}));
+        List<CocoJson.Result> written = CocoJson.readResults(results);
+        List<Detection> dets = Detector.load(cfg, weights).detect(dir.resolve("0.jpg"));
+        assertEquals(written.size(), dets.size());
+        for (int i = 0; i < dets.size(); i++) {
+            assertEquals(dets.get(i).score(), (float) written.get(i).score());
+            assertEquals(dets.get(i).x2() - dets.get(i).x1(), (float) written.get(i).w());
+            assertTrue(dets.get(i).x2() <= 11.0001f && dets.get(i).y2() <= 17.0001f, "boxes lie in the upright image");
+        }
+        // Ignoring the orientation, the stored 17×11 pixels no longer fit the annotation's 11×17: said, not guessed.
+        assertEquals(2, DwCli.execute(new String[] {"test", "--config", cfg.toString(), "--weights", weights.toString(),
+            "--out", results.toString(), "--cfg-options", "data.ignore_orientation=true"}));
+        Files.writeString(cfg, Files.readString(cfg) + "  ignore_orientation: true\n");
+        List<Detection> stored = Detector.load(cfg, weights).detect(dir.resolve("0.jpg"));
+        assertTrue(stored.stream().anyMatch(d -> d.x2() > 11.0001f), "the stored (landscape) image was used");
+    }
 }
