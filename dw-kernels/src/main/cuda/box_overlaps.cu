@@ -1,4 +1,4 @@
-// Pairwise IoU / GIoU of two box sets, mmdetection's bbox_overlaps semantics (DW_SPEC §3.3): areas without +1,
+// Pairwise IoU / GIoU of two box sets, mmdetection's bbox_overlaps semantics (docs/DW_SPEC.md §3.3): areas without +1,
 // union and enclosing area clamped below by eps. One thread per (i, j); out is row-major (N, M).
 #pragma once
 

@@ -1,4 +1,4 @@
-// Fused DW weighting of one image (DW_SPEC §3.1–3.6) over the (point, GT) pairs whose point is strictly inside the
+// Fused DW weighting of one image (docs/DW_SPEC.md §3.1–3.6) over the (point, GT) pairs whose point is strictly inside the
 // GT box. Nothing of size P × G or P × G × C is materialised; every per-GT statistic is a block reduction in a fixed
 // order, so results are deterministic. Five launches, all with one-dimensional blocks of a power-of-two size:
 //

@@ -1,4 +1,4 @@
-// Per (point, GT) pair quantities: the DW Gaussian center prior (DW_SPEC §3.2) and the FCOS centerness target.
+// Per (point, GT) pair quantities: the DW Gaussian center prior (docs/DW_SPEC.md §3.2) and the FCOS centerness target.
 // One thread per pair.
 #pragma once
 

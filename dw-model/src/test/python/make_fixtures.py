@@ -3,7 +3,7 @@
 Run from the repository root:  /usr/bin/python3 dw-model/src/test/python/make_fixtures.py
 The outputs in dw-model/src/test/resources/fixtures/ are committed; the tests never run Python.
 
-The tiny DW detector below is an independent PyTorch implementation written from DW_SPEC §1 (torch.nn layers,
+The tiny DW detector below is an independent PyTorch implementation written from docs/DW_SPEC.md §1 (torch.nn layers,
 torchvision's deform_conv2d for the refinement, as the original's mmcv op), with mmdetection's parameter names.
 """
 import json

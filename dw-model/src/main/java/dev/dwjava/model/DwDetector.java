@@ -12,10 +12,10 @@ import dev.dwjava.model.nn.Layer;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * FCOS-ResNet-FPN with the DW head (DW_SPEC §1). Parameter names equal the mmdetection model's
+ * FCOS-ResNet-FPN with the DW head (docs/DW_SPEC.md §1). Parameter names equal the mmdetection model's
  * ({@code backbone.*}, {@code neck.*}, {@code bbox_head.*}), so official checkpoints load by name.
  *
- * <p>There is no train/eval difference: backbone batch norms always use their running statistics (DW_SPEC §1.1)
+ * <p>There is no train/eval difference: backbone batch norms always use their running statistics (docs/DW_SPEC.md §1.1)
  * and group norm has no state, so {@code train()}/{@code eval()} need not be called.
  *
  * <p>The input is a normalised, zero-padded (B, 3, H, W) float batch with H and W multiples of 32.

@@ -12,7 +12,7 @@ package dev.dwjava.model;
  * @param stackedConvs convs per head tower (4)
  * @param gnGroups     GroupNorm groups in the head (32)
  * @param numClasses   C (80 for COCO)
- * @param boxRefine    box refinement on (DW_SPEC §1.4)
+ * @param boxRefine    box refinement on (docs/DW_SPEC.md §1.4)
  * @param dcn          DCNv2 in the backbone c3–c5 and as the last conv of both head towers (ResNet-50/101)
  */
 public record ModelConfig(int depth, int baseWidth, int frozenStages, int fpnChannels, int headChannels,

@@ -10,12 +10,12 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * Box arithmetic on raw {@code (N, 4)} tensors whose rows are {@code (x1, y1, x2, y2)} in pixels.
  *
- * <p>Semantics follow mmdetection's {@code bbox_overlaps} (DW_SPEC §3.3): areas are {@code (x2 - x1)(y2 - y1)}
+ * <p>Semantics follow mmdetection's {@code bbox_overlaps} (docs/DW_SPEC.md §3.3): areas are {@code (x2 - x1)(y2 - y1)}
  * without +1, the union is clamped below by {@code eps} (1e-6 by default) and so is the enclosing area of GIoU.
  * All functions are differentiable through libtorch autograd and keep the dtype and device of their inputs.
  */
 public final class BoxOps {
-    /** The eps of mmdetection's IoU and GIoU (DW_SPEC §3.3). */
+    /** The eps of mmdetection's IoU and GIoU (docs/DW_SPEC.md §3.3). */
     public static final double EPS = 1e-6;
 
     private BoxOps() {}
@@ -100,7 +100,7 @@ public final class BoxOps {
                 clamp(col(boxes, 2), 0, width), clamp(col(boxes, 3), 0, height));
     }
 
-    /** Horizontal flip in an image of the given width: {@code x1' = W - x2, x2' = W - x1} (no -1, DW_SPEC §5.1). */
+    /** Horizontal flip in an image of the given width: {@code x1' = W - x2, x2' = W - x1} (no -1, docs/DW_SPEC.md §5.1). */
     public static Tensor flipHorizontal(Tensor boxes, double width) {
         Tensor x1 = col(boxes, 2).neg().add(s(width));
         Tensor x2 = col(boxes, 0).neg().add(s(width));

@@ -3,7 +3,7 @@ package dev.dwjava.core.dw;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * The DW label assignment of one image (DW_SPEC §3.1–3.6), computed without gradient. Only the n (point, GT) pairs
+ * The DW label assignment of one image (docs/DW_SPEC.md §3.1–3.6), computed without gradient. Only the n (point, GT) pairs
  * whose point lies strictly inside the GT box are represented: every other pair has zero positive weight and does
  * not touch the negative weights, so the loss over these pairs equals the loss over all P × G pairs.
  *

@@ -1,6 +1,6 @@
 package dev.dwjava.core.dw;
 
-/** The constants of the released DW code (DW_SPEC §3.11), named after their role in the paper. */
+/** The constants of the released DW code (docs/DW_SPEC.md §3.11), named after their role in the paper. */
 public final class DwConstants {
     private DwConstants() {}
 

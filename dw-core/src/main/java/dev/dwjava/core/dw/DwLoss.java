@@ -13,7 +13,7 @@ import dev.dwjava.core.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * The DW loss (DW_SPEC §3.7–3.9). Naming: P points, C classes, n inside (point, GT) pairs.
+ * The DW loss (docs/DW_SPEC.md §3.7–3.9). Naming: P points, C classes, n inside (point, GT) pairs.
  *
  * <p>Gradient flows through the joint score {@code S = σ(a)·σ(o)} (positive BCE, and both {@code S²} and
  * {@code BCE(S, 0)} of the negative term) and through the GIoU loss of the predicted distances. The positive weights,

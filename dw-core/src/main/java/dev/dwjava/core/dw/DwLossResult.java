@@ -5,7 +5,7 @@ import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * The three DW loss terms of a batch (DW_SPEC §3.7–3.8), 0-dim tensors that carry gradient.
+ * The three DW loss terms of a batch (docs/DW_SPEC.md §3.7–3.8), 0-dim tensors that carry gradient.
  *
  * @param clsPos   positive classification term {@code Σ pos_cls / N_pos}
  * @param loc      localization term {@code Σ pos_loc / N_pos}

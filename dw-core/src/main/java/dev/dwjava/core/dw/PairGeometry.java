@@ -7,7 +7,7 @@ import dev.dwjava.core.box.DistanceCoder;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Predicted and target boxes of the inside pairs (DW_SPEC §3.3). The target is re-derived from the point-to-side
+ * Predicted and target boxes of the inside pairs (docs/DW_SPEC.md §3.3). The target is re-derived from the point-to-side
  * distances, {@code x − (x − x1)}, exactly as the original does, so fp32 runs round identically.
  *
  * @param predicted (n, 4) {@code (x − l, y − t, x + r, y + b)}, not clipped; carries gradient when distances do

@@ -3,7 +3,7 @@ package dev.dwjava.core.dw;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Quantities of (point, GT) pairs that depend only on geometry: the DW Gaussian center prior (DW_SPEC §3.2) and the
+ * Quantities of (point, GT) pairs that depend only on geometry: the DW Gaussian center prior (docs/DW_SPEC.md §3.2) and the
  * FCOS centerness target. Implemented on libtorch ({@link TorchPairPriors}) and by the CUDA kernels in dw-kernels.
  */
 public interface PairPriors {

@@ -4,7 +4,7 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * Averages a 0-dim tensor over the processes of a distributed run, as the original's {@code reduce_mean} does for the
- * loss normalizers (DW_SPEC §3.8). A single process uses {@link #SINGLE_PROCESS}.
+ * loss normalizers (docs/DW_SPEC.md §3.8). A single process uses {@link #SINGLE_PROCESS}.
  */
 @FunctionalInterface
 public interface RankAverager {

@@ -16,7 +16,7 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The DW assignment on libtorch tensors, device-agnostic (DW_SPEC §3.1–3.6).
+ * The DW assignment on libtorch tensors, device-agnostic (docs/DW_SPEC.md §3.1–3.6).
  *
  * <p>Memory: the inside test runs over blocks of GTs so that at most {@link #MAX_MASK_ELEMENTS} (GT, point) flags
  * exist at once; everything after it is computed over the n inside pairs only. Peak extra memory therefore grows

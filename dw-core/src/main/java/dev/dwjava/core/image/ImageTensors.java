@@ -7,7 +7,7 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * Image tensors of the detection pipelines (DW_SPEC §5.1): mmcv's keep-ratio size rule, RGB pixels to (3, H, W),
+ * Image tensors of the detection pipelines (docs/DW_SPEC.md §5.1): mmcv's keep-ratio size rule, RGB pixels to (3, H, W),
  * normalisation with the torchvision mean/std in RGB order, flips and zero padding. Resizing happens on the 8-bit
  * pixels first, byte for byte as OpenCV does ({@link OpenCvResize}).
  */

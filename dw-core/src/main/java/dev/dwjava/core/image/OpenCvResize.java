@@ -2,7 +2,7 @@ package dev.dwjava.core.image;
 
 /**
  * Bilinear resizing of 8-bit RGB images with OpenCV's {@code resize(..., INTER_LINEAR)} semantics, which mmcv's
- * {@code imresize} (DW_SPEC §5.1) uses.
+ * {@code imresize} (docs/DW_SPEC.md §5.1) uses.
  *
  * <p>Geometry: pixel centres are aligned, {@code src = (dst + 0.5) * scale - 0.5}, computed in float as OpenCV does;
  * columns left of 0 or right of the last one are clamped to the border pixel; rows are clamped to the border row

@@ -7,7 +7,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
-/** Flattening of per-level head outputs into per-image point tensors (DW_SPEC §2 order). */
+/** Flattening of per-level head outputs into per-image point tensors (docs/DW_SPEC.md §2 order). */
 public final class Levels {
     private Levels() {}
 

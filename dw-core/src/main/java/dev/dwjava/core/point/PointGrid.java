@@ -12,7 +12,7 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * The points (priors) of all FPN levels, DW_SPEC §2: cell (i, j) of a level with stride s sits at
+ * The points (priors) of all FPN levels, docs/DW_SPEC.md §2: cell (i, j) of a level with stride s sits at
  * {@code (x, y) = (j·s + s/2, i·s + s/2)}; row-major inside a level, levels concatenated in order. Every per-point
  * tensor of the detector has {@link #numPoints()} rows in this order.
  *

@@ -1,2 +1,2 @@
-/** FPN levels and their points (DW_SPEC §2). */
+/** FPN levels and their points (docs/DW_SPEC.md §2). */
 package dev.dwjava.core.point;

@@ -18,7 +18,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Edge cases of the DW assignment (DW_SPEC §3.6, §3.10) with answers derived by hand or in closed form. */
+/** Edge cases of the DW assignment (docs/DW_SPEC.md §3.6, §3.10) with answers derived by hand or in closed form. */
 @ExtendWith(ScopedTensors.class)
 class DwAssignerTest {
     private static final ScalarType F64 = ScalarType.Double;
@@ -120,7 +120,7 @@ class DwAssignerTest {
         DwAssignment a = assigner.assign(g, predictions(g, d, 3, 5), one);
         assertEquals(1, a.numPairs());
         assertEquals(1.0, Tensors.toDoubles(a.diagnostics().maxIou())[0], 1e-12);
-        // (u − lo + 1e-12) / (hi − lo + 1e-12) with lo = hi: exactly 1 (DW_SPEC §3.6).
+        // (u − lo + 1e-12) / (hi − lo + 1e-12) with lo = hi: exactly 1 (docs/DW_SPEC.md §3.6).
         assertArrayEquals(new double[] {1.0}, Tensors.toDoubles(a.negValue()));
         assertArrayEquals(new long[] {9 * 3 + 2}, Tensors.toLongs(a.negIndex()));
         assertEquals(0.0, a.negFactor().item_double());

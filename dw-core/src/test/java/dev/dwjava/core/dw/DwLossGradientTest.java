@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The autograd path of the loss against central finite differences. The assignment is held fixed (it is detached by
- * design, DW_SPEC §3.9), so the difference quotient of the loss with those weights is the gradient autograd must give:
+ * design, docs/DW_SPEC.md §3.9), so the difference quotient of the loss with those weights is the gradient autograd must give:
  * through S (positive BCE, S² and BCE(S, 0)) and through the GIoU of the distances.
  */
 class DwLossGradientTest {

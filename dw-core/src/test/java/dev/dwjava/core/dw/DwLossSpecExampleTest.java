@@ -14,7 +14,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** DW_SPEC §3.12: the worked example, whose numbers were computed independently from the spec in float64. */
+/** docs/DW_SPEC.md §3.12: the worked example, whose numbers were computed independently from the spec in float64. */
 class DwLossSpecExampleTest {
 
     @BeforeAll

@@ -14,7 +14,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** DW_SPEC §2: point positions, order, strides and level sizes. */
+/** docs/DW_SPEC.md §2: point positions, order, strides and level sizes. */
 class PointGridTest {
 
     @BeforeAll
@@ -34,7 +34,7 @@ class PointGridTest {
 
     @Test
     void levelSizesUseCeilDivisionAsStrideTwoConvs() {
-        // DW_SPEC §1.2 example: 800x1344 → 100x168, 50x84, 25x42, 13x21, 7x11, 22,400 points.
+        // docs/DW_SPEC.md §1.2 example: 800x1344 → 100x168, 50x84, 25x42, 13x21, 7x11, 22,400 points.
         int total = 0;
         int[][] expected = {{100, 168}, {50, 84}, {25, 42}, {13, 21}, {7, 11}};
         int[] strides = {8, 16, 32, 64, 128};

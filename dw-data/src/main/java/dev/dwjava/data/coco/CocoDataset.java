@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A COCO detection split prepared as mmdetection 2.x prepares it (DW_SPEC §5.1): categories mapped to labels
+ * A COCO detection split prepared as mmdetection 2.x prepares it (docs/DW_SPEC.md §5.1): categories mapped to labels
  * 0..C−1 in increasing id order; boxes {@code [x, y, x + w, y + h]}; annotations dropped when flagged {@code ignore},
  * with {@code area ≤ 0}, {@code w < 1} or {@code h < 1}, or not overlapping the image; crowd boxes kept apart (DW does
  * not use them). In training mode images without any annotation or with a short side below 32 px are dropped (as

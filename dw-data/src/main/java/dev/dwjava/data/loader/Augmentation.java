@@ -6,7 +6,7 @@ import dev.dwjava.core.image.ImageTensors;
 
 /**
  * The random choices of the training pipeline for one image, drawn from an explicit {@link Random} so that a seed
- * fixes them (DW_SPEC §5.1): the short edge (uniform integer in [min, max], mmdetection's {@code range} mode; a single
+ * fixes them (docs/DW_SPEC.md §5.1): the short edge (uniform integer in [min, max], mmdetection's {@code range} mode; a single
  * value for fixed scales), the keep-ratio size under the long-edge cap, and the horizontal flip.
  *
  * @param longEdge    long edge cap

@@ -14,7 +14,7 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * ResNet-18/34/50/101, "pytorch" style (the stride sits on the 3×3 conv), torchvision's parameter names
- * ({@code conv1, bn1, layer1.0.conv1, ..., layerN.0.downsample.{0,1}}), DW_SPEC §1.1. Batch norms always use their
+ * ({@code conv1, bn1, layer1.0.conv1, ..., layerN.0.downsample.{0,1}}), docs/DW_SPEC.md §1.1. Batch norms always use their
  * running statistics ({@code norm_eval}); the stem and the first {@code frozenStages} stages do not train.
  * Returns C3, C4, C5 (strides 8, 16, 32).
  */

@@ -1,2 +1,2 @@
-/** ResNet backbones (DW_SPEC §1.1). */
+/** ResNet backbones (docs/DW_SPEC.md §1.1). */
 package dev.dwjava.model.backbone;

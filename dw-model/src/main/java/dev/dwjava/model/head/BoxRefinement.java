@@ -8,7 +8,7 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * DW's box refinement (DW_SPEC §1.4–1.5): each side of the coarse box is re-read, by bilinear sampling with zero
+ * DW's box refinement (docs/DW_SPEC.md §1.4–1.5): each side of the coarse box is re-read, by bilinear sampling with zero
  * padding, from the coarse box-coordinate map at the position where the coarse box puts that side plus a learned
  * offset. Nothing is detached; gradients reach the coarse distances through both the sampled values and the
  * sampling positions, and the offsets through the positions.

@@ -18,7 +18,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The DW head (DW_SPEC §1.3, §1.6), shared by all levels: a classification tower and a regression tower of
+ * The DW head (docs/DW_SPEC.md §1.3, §1.6), shared by all levels: a classification tower and a regression tower of
  * conv3×3 + GroupNorm + ReLU; {@code conv_cls} on the first, {@code conv_reg}, {@code conv_centerness} (used as
  * objectness) and, with refinement, {@code reg_offset} on the second; one learnable {@code scales.L} per level.
  * Distances are {@code stride·ReLU(scale·conv_reg)}, then refined (§1.4).
@@ -80,7 +80,7 @@ public final class DwHead extends Layer {
 
     /**
      * Tower init N(0, 0.01²), bias 0. For a DCNv2 it hits only the offset/mask conv (a plain Conv2d); the main weight
-     * keeps mmcv's own init, as mmcv 1.4's initializer matches layers by class name (DW_SPEC §1.6).
+     * keeps mmcv's own init, as mmcv 1.4's initializer matches layers by class name (docs/DW_SPEC.md §1.6).
      */
     private static void initTower(Indexed<ConvModule> tower) {
         for (ConvModule m : tower.items()) {

@@ -1,2 +1,2 @@
-/** The DW head and its box refinement (DW_SPEC §1.3–1.6). */
+/** The DW head and its box refinement (docs/DW_SPEC.md §1.3–1.6). */
 package dev.dwjava.model.head;

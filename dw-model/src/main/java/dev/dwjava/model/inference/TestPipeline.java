@@ -10,7 +10,7 @@ import dev.dwjava.model.postprocess.ImageMeta;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * The test-time pipeline of a config (DW_SPEC §5.1), built in this one place for {@link Detector}, {@code dw test},
+ * The test-time pipeline of a config (docs/DW_SPEC.md §5.1), built in this one place for {@link Detector}, {@code dw test},
  * {@code dw detect}, the evaluation during training and {@code dist_test.sh}: decode (OpenCV's {@code IMREAD_COLOR}
  * semantics, EXIF orientation applied unless {@code data.ignore_orientation}), keep-ratio resize to fit
  * ({@code long_edge}, {@code short_edge}) with mmcv's rounding and OpenCV's bilinear interpolation byte for byte,

@@ -12,7 +12,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * FPN from C3..C5 to P3..P7 (DW_SPEC §1.2): 1×1 laterals, nearest top-down sums (P4 first, then P3), 3×3 output
+ * FPN from C3..C5 to P3..P7 (docs/DW_SPEC.md §1.2): 1×1 laterals, nearest top-down sums (P4 first, then P3), 3×3 output
  * convs, P6 = 3×3/2 conv of the P5 output, P7 = 3×3/2 conv of ReLU(P6). Names: {@code lateral_convs.{0,1,2}.conv},
  * {@code fpn_convs.{0..4}.conv}. Xavier-uniform init, zero bias.
  */

@@ -1,2 +1,2 @@
-/** The FPN neck (DW_SPEC §1.2). */
+/** The FPN neck (docs/DW_SPEC.md §1.2). */
 package dev.dwjava.model.neck;

@@ -6,7 +6,7 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * Batch norm that always normalises with its running statistics (mmdetection's {@code norm_eval=True}, used by every
- * DW config: DW_SPEC §1.1). The affine {@code weight}/{@code bias} may still train; the statistics never change.
+ * DW config: docs/DW_SPEC.md §1.1). The affine {@code weight}/{@code bias} may still train; the statistics never change.
  * State names match PyTorch's BatchNorm2d: weight, bias, running_mean, running_var, num_batches_tracked.
  */
 public final class FrozenBatchNorm2d extends Layer {

@@ -9,7 +9,7 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * A 3×3 modulated deformable convolution (DCNv2), mmcv's {@code ModulatedDeformConv2dPack} (DW_SPEC §6): a child
+ * A 3×3 modulated deformable convolution (DCNv2), mmcv's {@code ModulatedDeformConv2dPack} (docs/DW_SPEC.md §6): a child
  * {@code conv_offset} (3×3, same stride and padding, bias) predicts 27 channels per output position, 18 offsets
  * (per kernel tap t: channel 2t = dy, 2t + 1 = dx) and 9 mask logits (sigmoid). The main conv samples its input at
  * each tap's position plus offset, bilinearly with zeros outside the map, multiplies by the mask and applies

@@ -18,7 +18,7 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * Head outputs → detections (DW_SPEC §4), per image: for each level, the (point, class) pairs with joint score
+ * Head outputs → detections (docs/DW_SPEC.md §4), per image: for each level, the (point, class) pairs with joint score
  * {@code σ(cls)·σ(obj) > scoreThr}, the best {@code nmsPre} of them by score, decoded and clipped to the unpadded
  * resized image; levels concatenated, boxes divided by the resize factors, class-aware NMS, the first
  * {@code maxPerImage} kept. Pairs, not points, are ranked, so one point can give several classes.

@@ -1,7 +1,7 @@
 package dev.dwjava.model.postprocess;
 
 /**
- * Test-time post-processing settings (mmdetection's {@code test_cfg}, DW_SPEC §4).
+ * Test-time post-processing settings (mmdetection's {@code test_cfg}, docs/DW_SPEC.md §4).
  *
  * @param nmsPre       candidates kept per level, by score, before NMS (1000)
  * @param scoreThr     (point, class) pairs need a joint score strictly above this (0.05)

@@ -1,2 +1,2 @@
-/** Test-time post-processing: head outputs to detections (DW_SPEC §4). */
+/** Test-time post-processing: head outputs to detections (docs/DW_SPEC.md §4). */
 package dev.dwjava.model.postprocess;

@@ -12,7 +12,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** DW_SPEC §3.12's refinement vector, computed independently from the spec, and the op's invariants. */
+/** docs/DW_SPEC.md §3.12's refinement vector, computed independently from the spec, and the op's invariants. */
 class BoxRefinementTest {
 
     @BeforeAll

@@ -10,7 +10,7 @@ import java.util.stream.Stream;
 
 /**
  * Resolves {@code runtime.pretrained}. {@code torchvision://resnetN} (N = 18, 34, 50, 101) names torchvision's
- * ImageNet "V1" weights, which the DW recipe was trained from (DW_SPEC §1.1); nothing is downloaded. The file is
+ * ImageNet "V1" weights, which the DW recipe was trained from (docs/DW_SPEC.md §1.1); nothing is downloaded. The file is
  * looked up by its exact published names, the original legacy-format file (e.g. {@code resnet50-19c8e357.pth}, what
  * mmcv with torchvision ≤ 0.9 fetched) or torchvision's re-saved zip copy of the same weights ({@code
  * resnet50-0676ba61.pth}, torchvision ≥ 0.10 and mmcv's {@code torchvision_0.12.json}), in the directory of the
@@ -86,8 +86,8 @@ public final class PretrainedWeights {
                 if (other.isPresent()) {
                     String why = V2.contains(other.get().getFileName().toString())
                             ? "it holds torchvision's IMAGENET1K_V2 weights, which differ from the V1 weights the DW recipe"
-                            + " was trained from (DW_SPEC §1.1)"
-                            : "its hash is not one of torchvision's V1 " + arch + " files (DW_SPEC §1.1 needs the V1 weights)";
+                            + " was trained from (docs/DW_SPEC.md §1.1)"
+                            : "its hash is not one of torchvision's V1 " + arch + " files (docs/DW_SPEC.md §1.1 needs the V1 weights)";
                     throw new IllegalArgumentException("runtime.pretrained: " + spec + " found " + other.get() + ", but " + why
                             + ". Accepted: " + names + " (both the V1 weights), searched in " + dirs
                             + "; or give a file path to use another file on purpose.");

@@ -3,7 +3,7 @@ package dev.dwjava.train.config;
 import java.util.List;
 
 /**
- * The {@code data} section: datasets, resize scales, augmentation and batching (DW_SPEC §5.1).
+ * The {@code data} section: datasets, resize scales, augmentation and batching (docs/DW_SPEC.md §5.1).
  *
  * @param train            training split
  * @param val              validation split (evaluated during training and by {@code dw test})

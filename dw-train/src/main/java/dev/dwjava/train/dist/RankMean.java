@@ -6,7 +6,7 @@ import dev.dwjava.core.dw.RankAverager;
 import dev.dwjava.core.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
 
-/** The DW loss normalisers averaged over ranks with an all-reduce (DW_SPEC §3.8's {@code reduce_mean}). */
+/** The DW loss normalisers averaged over ranks with an all-reduce (docs/DW_SPEC.md §3.8's {@code reduce_mean}). */
 public final class RankMean implements RankAverager {
     private final Collectives collectives;
 

@@ -1,7 +1,7 @@
 package dev.dwjava.train.solver;
 
 /**
- * mmcv's step schedule with linear warmup (DW_SPEC §5.3): the regular lr is {@code base·gamma^k} where k counts the
+ * mmcv's step schedule with linear warmup (docs/DW_SPEC.md §5.3): the regular lr is {@code base·gamma^k} where k counts the
  * step epochs already reached; during the first {@code warmupIters} iterations (global counter from 0) it is
  * multiplied by {@code 1 − (1 − i/warmupIters)(1 − warmupRatio)}.
  */

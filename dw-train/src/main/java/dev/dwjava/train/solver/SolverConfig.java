@@ -3,7 +3,7 @@ package dev.dwjava.train.solver;
 import java.util.List;
 
 /**
- * Optimisation settings (DW_SPEC §5.2–5.3), the {@code solver} section of a config.
+ * Optimisation settings (docs/DW_SPEC.md §5.2–5.3), the {@code solver} section of a config.
  *
  * @param lr           learning rate for a total batch of {@code baseBatch} images (0.01 for 16)
  * @param baseBatch    the total batch {@code lr} is given for; other batches scale it linearly

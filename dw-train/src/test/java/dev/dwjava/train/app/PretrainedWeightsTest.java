@@ -44,7 +44,7 @@ class PretrainedWeightsTest {
                 () -> PretrainedWeights.resolve("torchvision://resnet101", List.of(tmp)));
         assertTrue(e.getMessage().startsWith("runtime.pretrained: torchvision://resnet101 found " + v2
                 + ", but it holds torchvision's IMAGENET1K_V2 weights, which differ from the V1 weights the DW recipe was"
-                + " trained from (DW_SPEC §1.1). Accepted: resnet101-5d3b4d8f.pth or resnet101-63fe2227.pth"), e.getMessage());
+                + " trained from (docs/DW_SPEC.md §1.1). Accepted: resnet101-5d3b4d8f.pth or resnet101-63fe2227.pth"), e.getMessage());
         Path odd = touch(tmp, "resnet18-deadbeef.pth");
         e = assertThrows(IllegalArgumentException.class, () -> PretrainedWeights.resolve("torchvision://resnet18", List.of(tmp)));
         assertTrue(e.getMessage().contains("found " + odd + ", but its hash is not one of torchvision's V1 resnet18 files"),

@@ -9,7 +9,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-/** Every config of the results table loads with the settings of DW_SPEC §5–6. */
+/** Every config of the results table loads with the settings of docs/DW_SPEC.md §5–6. */
 class ConfigsTest {
     private static final Path CONFIGS = Path.of(System.getProperty("maven.multiModuleProjectDirectory", ".."), "configs");
 

@@ -29,7 +29,7 @@ import org.bytedeco.pytorch.global.torch;
  *
  * <p>The boxes are large (52–63 px), so that the initial predictions (8 strides wide) already reach IoU ≥ 0.5 and
  * Σ(1 − P_neg) exceeds 1 on every rank: while the normalisers' clamp at 1 is inactive, averaging per-rank normalisers
- * (the original's multi-GPU rule, DW_SPEC §3.8) gives exactly the single-process gradients of the combined batch.
+ * (the original's multi-GPU rule, docs/DW_SPEC.md §3.8) gives exactly the single-process gradients of the combined batch.
  */
 public final class DistTrainCheck {
     static final int STEPS = 3, IMAGES = 4;
