@@ -1,6 +1,7 @@
 package dev.dwjava.data.coco;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -45,6 +46,14 @@ public final class CocoDataset {
      * @param train       apply the training filters
      */
     public static CocoDataset load(Path annotations, Path imageRoot, boolean train) throws IOException {
+        return load(annotations, imageRoot, train, false);
+    }
+
+    /**
+     * @param linksOutsideRoot accept images that are symbolic links to files outside the image root (a folder of
+     *                         links into another dataset); refused by default, like file names that climb out of it
+     */
+    public static CocoDataset load(Path annotations, Path imageRoot, boolean train, boolean linksOutsideRoot) throws IOException {
         CocoJson.Instances in = CocoJson.readInstances(annotations);
         long[] catIds = in.categories().stream().mapToLong(CocoJson.Category::id).sorted().toArray();
         Map<Long, Integer> label = new HashMap<>();
@@ -75,6 +84,8 @@ public final class CocoDataset {
             byImage.computeIfAbsent(a.imageId(), k -> new ArrayList<>()).add(a);
         }
         Path root = imageRoot.toAbsolutePath().normalize();
+        // The root itself may be a link (data/coco -> /datasets/coco, as mmdetection's docs suggest): compare real paths.
+        Path realRoot = linksOutsideRoot || !Files.exists(root) ? null : root.toRealPath();
         List<Entry> entries = new ArrayList<>();
         int droppedAnns = 0, droppedImages = 0;
         for (CocoJson.Image im : in.images()) {
@@ -102,14 +113,14 @@ public final class CocoDataset {
                 droppedImages++;
                 continue;
             }
-            entries.add(new Entry(im, resolve(root, im, annotations), toFloats(boxes),
+            entries.add(new Entry(im, resolve(root, realRoot, im, annotations), toFloats(boxes),
                     labels.stream().mapToInt(Integer::intValue).toArray(), toFloats(crowd)));
         }
         return new CocoDataset(annotations, Collections.unmodifiableList(entries), catIds, List.copyOf(catNames),
                 droppedAnns, droppedImages);
     }
 
-    private static Path resolve(Path root, CocoJson.Image im, Path annotations) throws IOException {
+    private static Path resolve(Path root, Path realRoot, CocoJson.Image im, Path annotations) throws IOException {
         if (im.fileName() == null) {
             throw new IOException(annotations + ": image " + im.id() + " has no file_name");
         }
@@ -117,6 +128,14 @@ public final class CocoDataset {
         if (!p.startsWith(root)) {
             throw new IOException(annotations + ": image " + im.id() + " file_name '" + im.fileName()
                     + "' points outside the image root " + root);
+        }
+        if (realRoot != null && Files.exists(p)) {
+            // A link inside the root can lead anywhere: follow it and check where it ends.
+            Path target = p.toRealPath();
+            if (!target.startsWith(realRoot)) {
+                throw new IOException(annotations + ": image " + im.id() + " '" + im.fileName() + "' is a link to " + target
+                        + ", outside the image root " + realRoot + "; set data.links_outside_root: true if that is intended");
+            }
         }
         return p;
     }

@@ -72,4 +72,21 @@ class CocoDatasetTest {
         e = assertThrows(IOException.class, () -> CocoDataset.load(dir.resolve("broken.json"), dir, false));
         assertTrue(e.getMessage().contains("broken.json is not valid JSON at line 2"), e.getMessage());
     }
+
+    @Test
+    void linksLeavingTheImageRootAreRefusedUnlessAllowed(@TempDir Path dir) throws IOException {
+        Path outside = Files.writeString(dir.resolve("secret.png"), "x");
+        Path realRoot = Files.createDirectories(dir.resolve("real"));
+        Files.writeString(realRoot.resolve("in.png"), "x");
+        Files.createSymbolicLink(realRoot.resolve("out.png"), outside);
+        Path linkedRoot = Files.createSymbolicLink(dir.resolve("linked"), realRoot);   // data/coco -> /datasets/coco
+        String img = "{\"id\": 1, \"width\": 40, \"height\": 40, \"file_name\": \"%s\"}";
+        Path ok = write(dir, String.format(img, "in.png"), ann(1, 1, 3, "[1, 1, 5, 5]", 25, 0, 0));
+        assertEquals(linkedRoot.resolve("in.png"), CocoDataset.load(ok, linkedRoot, false).entries().get(0).file());
+        Path bad = write(dir, String.format(img, "out.png"), ann(1, 1, 3, "[1, 1, 5, 5]", 25, 0, 0));
+        IOException e = assertThrows(IOException.class, () -> CocoDataset.load(bad, linkedRoot, false));
+        assertTrue(e.getMessage().contains("image 1 'out.png' is a link to " + outside.toRealPath() + ", outside the image root "
+                + realRoot.toRealPath() + "; set data.links_outside_root: true"), e.getMessage());
+        assertEquals(1, CocoDataset.load(bad, linkedRoot, false, true).size());
+    }
 }

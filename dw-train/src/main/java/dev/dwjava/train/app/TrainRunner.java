@@ -104,8 +104,10 @@ public final class TrainRunner {
             prepareSynthetic(cfg.data());
         }
         collectives.barrier();
-        CocoDataset train = CocoDataset.load(Path.of(cfg.data().train().annotations()), Path.of(cfg.data().train().images()), true);
-        CocoDataset val = CocoDataset.load(Path.of(cfg.data().val().annotations()), Path.of(cfg.data().val().images()), false);
+        CocoDataset train = CocoDataset.load(Path.of(cfg.data().train().annotations()), Path.of(cfg.data().train().images()), true,
+                cfg.data().linksOutsideRoot());
+        CocoDataset val = CocoDataset.load(Path.of(cfg.data().val().annotations()), Path.of(cfg.data().val().images()), false,
+                cfg.data().linksOutsideRoot());
         out.println("train: " + train);
         out.println("val:   " + val);
         // classes has model.num_classes names (DwConfig checks), so this also checks the number of categories.

@@ -51,7 +51,7 @@ public final class BrowseCommand implements Callable<Integer> {
             case "val" -> cfg.data().val();
             default -> throw new IllegalArgumentException("--split must be train or val, found '" + split + "'");
         };
-        CocoDataset ds = CocoDataset.load(Path.of(s.annotations()), Path.of(s.images()), split.equals("train"));
+        CocoDataset ds = CocoDataset.load(Path.of(s.annotations()), Path.of(s.images()), split.equals("train"), cfg.data().linksOutsideRoot());
         Files.createDirectories(out);
         int n = Math.min(count, ds.size());
         for (int i = 0; i < n; i++) {

@@ -60,7 +60,8 @@ public final class TestCommand implements Callable<Integer> {
         System.err.println(WeightLoader.loadModel(model, weights, true));
         DistEnv env = DistEnv.fromEnvironment(System.getenv());
         model.moveTo(cfg.runtime().computeDevice().forLocalRank(env.localRank()));
-        CocoDataset val = CocoDataset.load(Path.of(cfg.data().val().annotations()), Path.of(cfg.data().val().images()), false);
+        CocoDataset val = CocoDataset.load(Path.of(cfg.data().val().annotations()), Path.of(cfg.data().val().images()), false,
+                cfg.data().linksOutsideRoot());
         val.checkClasses(cfg.classes(), config + ": classes");
         Path results = out != null ? out : Path.of("work_dirs", loaded.name(), "results.bbox.json");
         DatasetTester tester = new DatasetTester(model, cfg.test(), loaded.testPipeline(), cfg.data().workers(), Accelerated.nms());

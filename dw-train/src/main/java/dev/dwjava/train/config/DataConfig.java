@@ -17,10 +17,13 @@ import java.util.List;
  *                         bit-identical, see {@code TestPipeline})
  * @param ignoreOrientation decode images without applying their EXIF orientation (absent: false, i.e. applied, as
  *                         mmcv's {@code LoadImageFromFile} with {@code color_type='color'} does)
+ * @param linksOutsideRoot accept images that are symbolic links to files outside their image folder (absent: false)
  */
 public record DataConfig(Split train, Split val, Scale trainScale, Scale testScale, double flip, int imagesPerProcess,
-                         int workers, Synthetic synthetic, Integer testImagesPerProcess, Boolean ignoreOrientation) {
+                         int workers, Synthetic synthetic, Integer testImagesPerProcess, Boolean ignoreOrientation,
+                         Boolean linksOutsideRoot) {
     public DataConfig {
+        linksOutsideRoot = linksOutsideRoot != null && linksOutsideRoot;
         testImagesPerProcess = testImagesPerProcess == null ? 1 : testImagesPerProcess;
         ignoreOrientation = ignoreOrientation != null && ignoreOrientation;
         require(testImagesPerProcess > 0, "data.test_images_per_process must be positive, found " + testImagesPerProcess);

@@ -114,4 +114,22 @@ class CrashRecoveryTest {
             new ProcessBuilder("umount", "-l", disk.toString()).start().waitFor();
         }
     }
+
+    @Test
+    void aReadOnlyWorkDirFailsBeforeAnyTraining(@TempDir Path tmp) throws Exception {
+        Path data = tmp.resolve("data"), disk = Files.createDirectories(tmp.resolve("ro-disk"));
+        SyntheticCoco.generate(data, 8, 2, 64, 4);
+        boolean mounted = "root".equals(System.getProperty("user.name"))
+                && new ProcessBuilder("mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", disk.toString()).start().waitFor() == 0;
+        Assumptions.assumeTrue(mounted, "read-only test skipped: cannot mount a read-only tmpfs here (needs root)");
+        try {
+            StringWriter err = new StringWriter();
+            var cl = dev.dwjava.train.cli.DwCliAccess.commandLine(new PrintWriter(err, true));
+            assertEquals(2, cl.execute(train(data, disk.resolve("work"), 2, false).toArray(new String[0])), err.toString());
+            assertTrue(err.toString().contains(disk.resolve("work") + ": Read-only file system (the file system is read-only: use"
+                    + " another --work-dir)"), err.toString());
+        } finally {
+            new ProcessBuilder("umount", "-l", disk.toString()).start().waitFor();
+        }
+    }
 }
