@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
  * stack traces.
  */
 @Command(name = "dw", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
-        description = "Dual Weighting (DW) object detector on libtorch for the JVM.",
+        description = {"Dual Weighting (DW) object detector on libtorch for the JVM.",
+                "Failures print one line; add --debug anywhere for the stack trace."},
         subcommands = {VersionCommand.class, ReferenceCommand.class, SelfCheckCommand.class, PrintConfigCommand.class,
                 ForwardCommand.class, DetectCommand.class, BenchCommand.class, CocoEvalCommand.class,
                 TrainCommand.class, TestCommand.class, QuickstartCommand.class, MakeSyntheticCommand.class, BrowseCommand.class,
