@@ -76,8 +76,7 @@ class CrashRecoveryTest {
         int epoch = meta.epoch();
 
         StringWriter err = new StringWriter();
-        var cl = dev.dwjava.train.cli.DwCliAccess.commandLine(new PrintWriter(err, true));
-        assertEquals(0, cl.execute(train(data, work, epoch + 1, true).toArray(new String[0])), err.toString());
+        assertEquals(0, trainHere(train(data, work, epoch + 1, true), err), err.toString());
         assertTrue(Files.isRegularFile(work.resolve("epoch_" + (epoch + 1) + ".pth")));
         try (Stream<Path> files = Files.list(work)) {
             List<String> left = files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".tmp")).toList();
@@ -91,18 +90,31 @@ class CrashRecoveryTest {
         System.out.println("kill -9 " + (inWrite ? "during a checkpoint write" : "between checkpoints") + "; resumed from epoch " + epoch);
     }
 
+    /** Mounts a tmpfs with {@code options} on {@code dir}, or skips the test with {@code why} where that is not allowed. */
+    private static void mountOrSkip(Path dir, String options, String why) throws Exception {
+        boolean mounted = "root".equals(System.getProperty("user.name"))
+                && new ProcessBuilder("mount", "-t", "tmpfs", "-o", options, "tmpfs", dir.toString()).start().waitFor() == 0;
+        Assumptions.assumeTrue(mounted, why + " skipped: cannot mount a tmpfs here (needs root)");
+    }
+
+    private static void unmount(Path dir) throws Exception {
+        new ProcessBuilder("umount", "-l", dir.toString()).start().waitFor();
+    }
+
+    /** {@code dw train} in this JVM: its exit code, its error stream into {@code err}. */
+    private static int trainHere(List<String> args, StringWriter err) {
+        return dev.dwjava.train.cli.DwCliAccess.commandLine(new PrintWriter(err, true)).execute(args.toArray(new String[0]));
+    }
+
     @Test
     void aFullDiskIsOneLineAndLeavesTheLastCheckpoint(@TempDir Path tmp) throws Exception {
         Path data = tmp.resolve("data"), disk = tmp.resolve("small-disk");
         SyntheticCoco.generate(data, 8, 2, 64, 4);
         Files.createDirectories(disk);
-        boolean mounted = "root".equals(System.getProperty("user.name"))
-                && new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=48k", "tmpfs", disk.toString()).start().waitFor() == 0;
-        Assumptions.assumeTrue(mounted, "disk-full test skipped: cannot mount a small tmpfs here (needs root)");
+        mountOrSkip(disk, "size=48k", "disk-full test");
         try {
             StringWriter err = new StringWriter();
-            var cl = dev.dwjava.train.cli.DwCliAccess.commandLine(new PrintWriter(err, true));
-            assertEquals(2, cl.execute(train(data, disk.resolve("work"), 2, false).toArray(new String[0])), err.toString());
+            assertEquals(2, trainHere(train(data, disk.resolve("work"), 2, false), err), err.toString());
             assertTrue(err.toString().contains("(the disk is full: free space or use another --work-dir)"), err.toString());
             assertFalse(err.toString().contains("\tat "), err.toString());
             try (Stream<Path> files = Files.list(disk.resolve("work"))) {
@@ -111,7 +123,7 @@ class CrashRecoveryTest {
             }
             assertFalse(Files.exists(disk.resolve("work/latest.json")), "no checkpoint fits, so none may be named");
         } finally {
-            new ProcessBuilder("umount", "-l", disk.toString()).start().waitFor();
+            unmount(disk);
         }
     }
 
@@ -119,17 +131,14 @@ class CrashRecoveryTest {
     void aReadOnlyWorkDirFailsBeforeAnyTraining(@TempDir Path tmp) throws Exception {
         Path data = tmp.resolve("data"), disk = Files.createDirectories(tmp.resolve("ro-disk"));
         SyntheticCoco.generate(data, 8, 2, 64, 4);
-        boolean mounted = "root".equals(System.getProperty("user.name"))
-                && new ProcessBuilder("mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", disk.toString()).start().waitFor() == 0;
-        Assumptions.assumeTrue(mounted, "read-only test skipped: cannot mount a read-only tmpfs here (needs root)");
+        mountOrSkip(disk, "ro,size=64k", "read-only test");
         try {
             StringWriter err = new StringWriter();
-            var cl = dev.dwjava.train.cli.DwCliAccess.commandLine(new PrintWriter(err, true));
-            assertEquals(2, cl.execute(train(data, disk.resolve("work"), 2, false).toArray(new String[0])), err.toString());
+            assertEquals(2, trainHere(train(data, disk.resolve("work"), 2, false), err), err.toString());
             assertTrue(err.toString().contains(disk.resolve("work") + ": Read-only file system (the file system is read-only: use"
                     + " another --work-dir)"), err.toString());
         } finally {
-            new ProcessBuilder("umount", "-l", disk.toString()).start().waitFor();
+            unmount(disk);
         }
     }
 }
