@@ -56,6 +56,11 @@ public final class DatasetTester {
         this.workers = workers;
     }
 
+    /** The test pipeline this tester feeds the model with (scale, images per forward, decoding). */
+    public TestPipeline pipeline() {
+        return pipeline;
+    }
+
     /**
      * @param limit       evaluate only the first N images (0: all); the GT is restricted to them as well
      * @param resultsFile where to write the COCO results JSON (null: not written)

@@ -1,41 +1,36 @@
 package dev.dwjava.train.app;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import javax.imageio.ImageIO;
+import java.util.Optional;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dwjava.core.dw.DwLoss;
-import dev.dwjava.core.image.ImageDecoder;
-import dev.dwjava.core.image.RgbImage;
 import dev.dwjava.core.runtime.ComputeDevice;
 import dev.dwjava.core.runtime.Torch;
+import dev.dwjava.core.tensor.Tensors;
 import dev.dwjava.data.coco.CocoDataset;
 import dev.dwjava.data.loader.Augmentation;
 import dev.dwjava.data.loader.DetectionBatch;
 import dev.dwjava.data.loader.DetectionLoader;
-import dev.dwjava.data.synthetic.SyntheticCoco;
 import dev.dwjava.eval.coco.CocoEvalResult;
 import dev.dwjava.eval.test.DatasetTester;
+import dev.dwjava.eval.test.ShardedTester;
 import dev.dwjava.kernels.Accelerated;
 import dev.dwjava.model.DwDetector;
-import dev.dwjava.model.inference.Detection;
 import dev.dwjava.model.inference.Detector;
-import dev.dwjava.model.inference.DetectionPainter;
-import dev.dwjava.model.inference.TestPipeline;
 import dev.dwjava.model.weights.LoadReport;
 import dev.dwjava.model.weights.WeightLoader;
 import dev.dwjava.train.config.DataConfig;
 import dev.dwjava.train.config.DwConfig;
+import dev.dwjava.train.dist.CollectiveShardGroup;
 import dev.dwjava.train.dist.Collectives;
 import dev.dwjava.train.dist.DistEnv;
 import dev.dwjava.train.dist.GradientAverager;
@@ -46,34 +41,40 @@ import dev.dwjava.train.engine.MetricsLog;
 import dev.dwjava.train.engine.ProgressLogger;
 import dev.dwjava.train.engine.TrainBatch;
 import dev.dwjava.train.engine.TrainHook;
+import dev.dwjava.train.engine.Trainer;
 import dev.dwjava.train.engine.TrainingDivergedException;
 import dev.dwjava.train.engine.WorkDirLock;
-import dev.dwjava.train.engine.Trainer;
 import dev.dwjava.train.solver.LrSchedule;
 import dev.dwjava.train.solver.Sgd;
-import dev.dwjava.core.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * A whole training run from a config: data (generated first when the config asks for synthetic data), model and
+ * A whole training run from a config, as small steps a user can call or override from Java (in the manner of
+ * detectron2's {@code DefaultTrainer}): {@link #buildDatasets}, {@link #buildModel}, {@link #buildOptimizer},
+ * {@link #buildTrainLoader}, {@link #buildLoss}, {@link #buildTrainer}, {@link #buildHooks} and {@link #test}.
+ * {@link #run} puts them together: data (generated first when the config asks for synthetic data), model and
  * pretrained backbone, SGD with the scaled learning rate, resume, the hooks (log, metrics, plot, checkpoints,
  * evaluation), and at the end {@code eval.json} and a picture of predictions.
+ *
+ * <p>In a data-parallel run every rank trains on its share of each epoch and evaluates its shard of the val split;
+ * rank 0 alone owns the work dir (lock, logs, checkpoints, the evaluation's numbers).
  */
-public final class TrainRunner {
-    private final DwConfig.Loaded loaded;
-    private final Path workDir;
-    private final PrintStream out;
-    private final Collectives collectives;
+public class TrainRunner {
+    protected final DwConfig.Loaded loaded;
+    protected final Path workDir;
+    protected final PrintStream out;
+    protected final Collectives collectives;
+    private CocoEvalResult lastEval;
 
     public TrainRunner(DwConfig.Loaded loaded, Path workDir, PrintStream out) {
         this(loaded, workDir, out, Collectives.SINGLE);
     }
 
     /**
-     * @param collectives the process group of a data-parallel run: every rank trains on its share of each epoch,
-     *                    gradients and the DW normalisers are averaged, rank 0 alone logs, checkpoints and evaluates
+     * @param collectives the process group of a data-parallel run: gradients and the DW normalisers are averaged over
+     *                    it, evaluation is sharded over it
      */
     public TrainRunner(DwConfig.Loaded loaded, Path workDir, PrintStream out, Collectives collectives) {
         this.loaded = loaded;
@@ -82,13 +83,21 @@ public final class TrainRunner {
         this.collectives = collectives;
     }
 
+    /** The train and val splits of a run. */
+    public record Datasets(CocoDataset train, CocoDataset val) {}
+
+    /** Where a run starts: the first epoch to run and the global iteration counter at that point. */
+    public record StartPoint(int epoch, long iteration) {
+        public static final StartPoint FRESH = new StartPoint(0, 0);
+    }
+
     /**
      * @param resume a checkpoint to continue from, or null
-     * @return the final evaluation (null when the config evaluates never)
+     * @return the final evaluation (null when the config evaluates never, and on ranks other than 0)
      */
     public CocoEvalResult run(Path resume) throws IOException {
         Torch.init();
-        if (collectives.rank() != 0) {
+        if (!isMain()) {
             return runLocked(resume);
         }
         // Rank 0 owns the work dir: one run at a time, and an unwritable dir fails before anything is read.
@@ -99,157 +108,250 @@ public final class TrainRunner {
 
     private CocoEvalResult runLocked(Path resume) throws IOException {
         DwConfig cfg = loaded.config();
-        boolean main = collectives.rank() == 0;
-        if (main) {
-            prepareSynthetic(cfg.data());
-        }
-        collectives.barrier();
-        CocoDataset train = CocoDataset.load(Path.of(cfg.data().train().annotations()), Path.of(cfg.data().train().images()), true,
-                cfg.data().linksOutsideRoot());
-        CocoDataset val = CocoDataset.load(Path.of(cfg.data().val().annotations()), Path.of(cfg.data().val().images()), false,
-                cfg.data().linksOutsideRoot());
-        out.println("train: " + train);
-        out.println("val:   " + val);
-        // classes has model.num_classes names (DwConfig checks), so this also checks the number of categories.
-        train.checkClasses(cfg.classes(), loaded.tree().file() + ": classes");
-        val.checkClasses(cfg.classes(), loaded.tree().file() + ": classes");
-        if (train.size() == 0) {
-            throw new IllegalArgumentException(cfg.data().train().annotations() + " has no training image left after the filters "
-                    + "(images without annotations or under 32 px are dropped): " + train + "; nothing to train on");
-        }
-        if (val.size() == 0 && cfg.runtime().evalInterval() > 0) {
-            throw new IllegalArgumentException(cfg.data().val().annotations() + " has no images to evaluate on; fix data.val or set"
-                    + " runtime.eval_interval=0");
-        }
-
-        torch.manual_seed(cfg.runtime().seed());
-        DwDetector model = new DwDetector(cfg.model());
-        if (cfg.runtime().pretrained() != null && resume == null) {
-            LoadReport r = WeightLoader.loadTorchvisionBackbone(model, PretrainedWeights.resolve(cfg.runtime().pretrained()));
-            out.println("pretrained backbone: " + r);
-        }
-        ComputeDevice device = cfg.runtime().computeDevice().forLocalRank(DistEnv.fromEnvironment(System.getenv()).localRank());
-        model.moveTo(device);
-        out.println("device: " + device);
-        int totalBatch = cfg.data().imagesPerProcess() * collectives.worldSize();
-        double lr = cfg.solver().scaledLr(totalBatch);
-        out.printf("total batch %d = %d processes × %d (lr %.5g = %.5g × %d / %d, linear scaling rule)%n", totalBatch,
-                collectives.worldSize(), cfg.data().imagesPerProcess(), lr, cfg.solver().lr(), totalBatch, cfg.solver().baseBatch());
-        Sgd sgd = new Sgd(Sgd.groups(WeightLoader.stateOf(model), cfg.solver().weightDecay(), cfg.solver().normDecay()),
-                cfg.solver().momentum());
-        int startEpoch = 0;
-        long startIter = 0;
-        if (resume != null) {
-            Checkpoints.Meta meta = Checkpoints.load(resume, model, sgd);
-            startEpoch = meta.epoch();
-            startIter = meta.iter();
-            out.println("resumed from " + resume + " (epoch " + meta.epoch() + ", iteration " + meta.iter() + ")");
-        }
-        if (main) {
+        Datasets data = buildDatasets();
+        DwDetector model = buildModel(resume == null);
+        Sgd sgd = buildOptimizer(model);
+        StartPoint start = resume(resume, model, sgd);
+        if (isMain()) {
             // The run has started: its config goes next to its checkpoints (a run that failed before left them alone),
             // and a resumed run's metrics lose the records of iterations it is about to repeat.
             Checkpoints.writeAtomically(workDir.resolve("config.yaml"), loaded.yaml());
-            MetricsLog.keepUpTo(workDir.resolve("metrics.jsonl"), startIter);
+            MetricsLog.keepUpTo(workDir.resolve("metrics.jsonl"), start.iteration());
         }
-        if (collectives.worldSize() > 1) {
-            // Rank 0 decides where the run starts: on other nodes the work dir may hold no checkpoint (or another).
-            Tensor point = Tensors.of(new double[] {startEpoch, startIter, sgd.state().isEmpty() ? 0 : 1}, ScalarType.Double, 3)
-                    .to(WeightLoader.stateOf(model).values().iterator().next().device(), ScalarType.Double);
-            collectives.broadcast(List.of(point), 0);
-            double[] at = Tensors.toDoubles(point);
-            startEpoch = (int) at[0];
-            startIter = (long) at[1];
-            if (at[2] != 0) {
-                sgd.ensureState();   // the same buffers on every rank, filled from rank 0's below
+        try (DetectionLoader loader = buildTrainLoader(data.train());
+             MetricsLog metrics = isMain() ? new MetricsLog(workDir.resolve("metrics.jsonl")) : null) {   // rank 0 alone writes
+            Trainer trainer = buildTrainer(model, buildLoss(), sgd, loader.batchesPerEpoch(), start);
+            buildHooks(trainer, data.val(), metrics).forEach(trainer::addHook);
+            try {
+                trainer.train(epoch -> batches(loader.epoch(epoch)));
+            } catch (TrainingDivergedException e) {
+                throw withLastCheckpoint(e);
             }
         }
-        // Every rank starts from rank 0's weights and optimizer state.
+        if (!isMain()) {
+            return null;
+        }
+        if (lastEval != null) {
+            Map<String, Object> eval = new LinkedHashMap<>();
+            eval.put("bbox", lastEval.toMap());
+            new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(workDir.resolve("eval.json").toFile(), eval);
+        }
+        PredictionGrid.write(new Detector(model, cfg.test(), loaded.testPipeline(), cfg.classes()), data.val(), 0.3,
+                workDir.resolve("predictions.png"));
+        return lastEval;
+    }
+
+    /** Whether this process is rank 0, the one that writes the work dir. */
+    protected final boolean isMain() {
+        return collectives.rank() == 0;
+    }
+
+    /** The device this rank trains on: {@code runtime.device}, the local rank's GPU on a multi-GPU node. */
+    public ComputeDevice device() {
+        return loaded.config().runtime().computeDevice().forLocalRank(DistEnv.fromEnvironment(System.getenv()).localRank());
+    }
+
+    /**
+     * The train and val splits, checked against the config's classes; rank 0 first generates the synthetic dataset
+     * when the config has one and its files are absent.
+     */
+    public Datasets buildDatasets() throws IOException {
+        DataConfig data = loaded.config().data();
+        if (isMain()) {
+            SyntheticData.prepare(data, loaded.tree().file(), out);
+        }
+        collectives.barrier();
+        CocoDataset train = CocoDataset.load(Path.of(data.train().annotations()), Path.of(data.train().images()), true,
+                data.linksOutsideRoot());
+        CocoDataset val = CocoDataset.load(Path.of(data.val().annotations()), Path.of(data.val().images()), false,
+                data.linksOutsideRoot());
+        out.println("train: " + train);
+        out.println("val:   " + val);
+        // classes has model.num_classes names (DwConfig checks), so this also checks the number of categories.
+        train.checkClasses(loaded.config().classes(), loaded.tree().file() + ": classes");
+        val.checkClasses(loaded.config().classes(), loaded.tree().file() + ": classes");
+        if (train.size() == 0) {
+            throw new IllegalArgumentException(data.train().annotations() + " has no training image left after the filters "
+                    + "(images without annotations or under 32 px are dropped): " + train + "; nothing to train on");
+        }
+        if (val.size() == 0 && loaded.config().runtime().evalInterval() > 0) {
+            throw new IllegalArgumentException(data.val().annotations() + " has no images to evaluate on; fix data.val or set"
+                    + " runtime.eval_interval=0");
+        }
+        return new Datasets(train, val);
+    }
+
+    /**
+     * The detector of {@code model}, seeded with {@code runtime.seed}, on {@link #device()}.
+     *
+     * @param pretrained whether to load {@code runtime.pretrained} into the backbone (not when resuming)
+     */
+    public DwDetector buildModel(boolean pretrained) throws IOException {
+        DwConfig cfg = loaded.config();
+        torch.manual_seed(cfg.runtime().seed());
+        DwDetector model = new DwDetector(cfg.model());
+        if (pretrained && cfg.runtime().pretrained() != null) {
+            LoadReport r = WeightLoader.loadTorchvisionBackbone(model, PretrainedWeights.resolve(cfg.runtime().pretrained()));
+            out.println("pretrained backbone: " + r);
+        }
+        ComputeDevice device = device();
+        model.moveTo(device);
+        out.println("device: " + device);
+        return model;
+    }
+
+    /** SGD with momentum; weight decay per parameter group ({@code solver.norm_decay} for norm layers). */
+    public Sgd buildOptimizer(DwDetector model) {
+        DwConfig cfg = loaded.config();
+        return new Sgd(Sgd.groups(WeightLoader.stateOf(model), cfg.solver().weightDecay(), cfg.solver().normDecay()),
+                cfg.solver().momentum());
+    }
+
+    /** The learning rate scaled to the total batch of all processes (the linear scaling rule). */
+    public double learningRate() {
+        DwConfig cfg = loaded.config();
+        return cfg.solver().scaledLr(cfg.data().imagesPerProcess() * collectives.worldSize());
+    }
+
+    /**
+     * Loads {@code checkpoint} (null: a fresh start) into the model and optimizer; in a data-parallel run rank 0's
+     * start point, weights and optimizer state then go to every rank (other nodes may hold no checkpoint, or another).
+     */
+    public StartPoint resume(Path checkpoint, DwDetector model, Sgd sgd) {
+        StartPoint start = StartPoint.FRESH;
+        if (checkpoint != null) {
+            Checkpoints.Meta meta = Checkpoints.load(checkpoint, model, sgd);
+            start = new StartPoint(meta.epoch(), meta.iter());
+            out.println("resumed from " + checkpoint + " (epoch " + meta.epoch() + ", iteration " + meta.iter() + ")");
+        }
+        if (collectives.worldSize() == 1) {
+            return start;
+        }
+        Tensor point = Tensors.of(new double[] {start.epoch(), start.iteration(), sgd.state().isEmpty() ? 0 : 1},
+                ScalarType.Double, 3).to(device().torchDevice(), ScalarType.Double);
+        collectives.broadcast(List.of(point), 0);
+        double[] at = Tensors.toDoubles(point);
+        if (at[2] != 0) {
+            sgd.ensureState();   // the same buffers on every rank, filled from rank 0's below
+        }
         collectives.broadcast(new ArrayList<>(WeightLoader.stateOf(model).values()), 0);
         if (!sgd.state().isEmpty()) {
             collectives.broadcast(new ArrayList<>(sgd.state().values()), 0);
         }
-
-        DataConfig.Scale ts = cfg.data().trainScale();
-        Augmentation trainAug = new Augmentation(ts.longEdge(), ts.minShort(), ts.maxShort(), cfg.data().flip());
-        try (DetectionLoader loader = new DetectionLoader(train, trainAug, cfg.data().imagesPerProcess(), cfg.data().workers(),
-                cfg.runtime().seed(), true, collectives.rank(), collectives.worldSize(), cfg.data().ignoreOrientation());
-             MetricsLog metrics = main ? new MetricsLog(workDir.resolve("metrics.jsonl")) : null) {   // rank 0 alone writes
-            // On a GPU the fused DW weighting kernels run when the jar carries them; libtorch otherwise.
-            DwLoss loss = new DwLoss(Accelerated.assigner(), new RankMean(collectives));
-            Trainer trainer = new Trainer(model, loss, sgd, new LrSchedule(lr, cfg.solver()), cfg.solver().gradClip(),
-                    cfg.solver().epochs(), loader.batchesPerEpoch(), startEpoch, startIter);
-            if (collectives.worldSize() > 1) {
-                trainer.withGradientSync(new GradientAverager(collectives, 25L << 20));
-            }
-            if (main) {
-                trainer.addHook(new ProgressLogger(cfg.runtime().logInterval(), out, metrics, workDir.resolve("loss_curve.png")));
-                Checkpoints checkpoints = new Checkpoints(workDir, cfg.runtime().keepCheckpoints());
-                trainer.addHook(new CheckpointHook(checkpoints, cfg.runtime().checkpointInterval(),
-                        epoch -> new Checkpoints.Meta(epoch, trainer.iteration(), cfg.runtime().seed(), loaded.yaml(),
-                                Torch.init().toString()), out));
-                if (cfg.runtime().evalInterval() > 0) {
-                    trainer.addHook(evalHook(cfg, val, metrics));
-                }
-            }
-            // The other ranks wait while rank 0 checkpoints and evaluates.
-            trainer.addHook(new TrainHook() {
-                @Override
-                public void afterEpoch(Trainer t, int epoch) {
-                    collectives.barrier();
-                }
-            });
-            try {
-                trainer.train(epoch -> batches(loader.epoch(epoch)));
-            } catch (TrainingDivergedException e) {
-                // Say what there is to go back to: the trainer does not know the work dir.
-                java.util.Optional<Path> last = main ? new Checkpoints(workDir, 1).latest() : java.util.Optional.empty();
-                throw new TrainingDivergedException(e.getMessage() + (last.isPresent()
-                        ? " The last good checkpoint is " + last.get() + " (resume with --resume " + last.get() + ")."
-                        : main ? " No checkpoint was saved before this point." : ""));
-            }
-        }
-        if (!main) {
-            return null;
-        }
-        CocoEvalResult result = lastEval;
-        if (result != null) {
-            Map<String, Object> eval = new LinkedHashMap<>();
-            eval.put("bbox", result.toMap());
-            new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(workDir.resolve("eval.json").toFile(), eval);
-        }
-        drawPredictions(model, val);
-        return result;
+        return new StartPoint((int) at[0], (long) at[1]);
     }
 
-    private CocoEvalResult lastEval;
+    /** The training loader: this rank's share of each epoch, with the config's train-time augmentation. */
+    public DetectionLoader buildTrainLoader(CocoDataset train) {
+        DwConfig cfg = loaded.config();
+        DataConfig.Scale ts = cfg.data().trainScale();
+        Augmentation aug = new Augmentation(ts.longEdge(), ts.minShort(), ts.maxShort(), cfg.data().flip());
+        return new DetectionLoader(train, aug, cfg.data().imagesPerProcess(), cfg.data().workers(), cfg.runtime().seed(), true,
+                collectives.rank(), collectives.worldSize(), cfg.data().ignoreOrientation());
+    }
 
-    private TrainHook evalHook(DwConfig cfg, CocoDataset val, MetricsLog metrics) {
+    /** The DW loss, its normalisers averaged over ranks; on a GPU the fused DW weighting kernels when the jar has them. */
+    public DwLoss buildLoss() {
+        return new DwLoss(Accelerated.assigner(), new RankMean(collectives));
+    }
+
+    /** The step loop, with the scaled learning rate, its schedule, and gradient averaging in a data-parallel run. */
+    public Trainer buildTrainer(DwDetector model, DwLoss loss, Sgd sgd, long batchesPerEpoch, StartPoint start) {
+        DwConfig cfg = loaded.config();
+        double lr = learningRate();
+        int totalBatch = cfg.data().imagesPerProcess() * collectives.worldSize();
+        out.printf("total batch %d = %d processes × %d (lr %.5g = %.5g × %d / %d, linear scaling rule)%n", totalBatch,
+                collectives.worldSize(), cfg.data().imagesPerProcess(), lr, cfg.solver().lr(), totalBatch, cfg.solver().baseBatch());
+        Trainer trainer = new Trainer(model, loss, sgd, new LrSchedule(lr, cfg.solver()), cfg.solver().gradClip(),
+                cfg.solver().epochs(), batchesPerEpoch, start.epoch(), start.iteration());
+        if (collectives.worldSize() > 1) {
+            trainer.withGradientSync(new GradientAverager(collectives, 25L << 20));
+        }
+        return trainer;
+    }
+
+    /**
+     * The hooks, in order: on rank 0 progress log (console, metrics, loss curve) and checkpoints; on every rank the
+     * evaluation (when {@code runtime.eval_interval} &gt; 0) and, last, a barrier so that no rank runs ahead while rank
+     * 0 writes.
+     *
+     * @param metrics rank 0's metrics log (null on the other ranks)
+     */
+    public List<TrainHook> buildHooks(Trainer trainer, CocoDataset val, MetricsLog metrics) {
+        DwConfig cfg = loaded.config();
+        List<TrainHook> hooks = new ArrayList<>();
+        if (isMain()) {
+            hooks.add(new ProgressLogger(cfg.runtime().logInterval(), out, metrics, workDir.resolve("loss_curve.png")));
+            Checkpoints checkpoints = new Checkpoints(workDir, cfg.runtime().keepCheckpoints());
+            hooks.add(new CheckpointHook(checkpoints, cfg.runtime().checkpointInterval(),
+                    epoch -> new Checkpoints.Meta(epoch, trainer.iteration(), cfg.runtime().seed(), loaded.yaml(),
+                            Torch.init().toString()), out));
+        }
+        if (cfg.runtime().evalInterval() > 0) {
+            hooks.add(evalHook(val, metrics));
+        }
+        hooks.add(new TrainHook() {
+            @Override
+            public void afterEpoch(Trainer t, int epoch) {
+                collectives.barrier();
+            }
+        });
+        return hooks;
+    }
+
+    /**
+     * Evaluates {@code model} on {@code val}: every rank infers its shard, rank 0 evaluates the gathered detections
+     * (the same results and AP as one process).
+     *
+     * @return the evaluation on rank 0, null on the other ranks
+     */
+    public CocoEvalResult test(DwDetector model, CocoDataset val) throws IOException {
+        DwConfig cfg = loaded.config();
+        DatasetTester tester = new DatasetTester(model, cfg.test(), loaded.testPipeline(), cfg.data().workers(), Accelerated.nms());
+        return ShardedTester.run(tester, val, new CollectiveShardGroup(collectives, device()), null, true,
+                isMain() ? out : null).evaluation();
+    }
+
+    private TrainHook evalHook(CocoDataset val, MetricsLog metrics) {
+        int interval = loaded.config().runtime().evalInterval();
         return new TrainHook() {
             @Override
             public void afterEpoch(Trainer t, int epoch) {
                 int done = epoch + 1;
-                if (done % cfg.runtime().evalInterval() != 0 && done != t.epochs()) {
+                if (done % interval != 0 && done != t.epochs()) {
                     return;
                 }
                 try {
-                    out.println("Evaluating on " + val.size() + " val images after epoch " + done);
-                    lastEval = new DatasetTester(t.model(), cfg.test(), loaded.testPipeline(), cfg.data().workers(),
-                            Accelerated.nms()).run(val, 0, null, out);
-                    out.print(lastEval.summary());
+                    out.println("Evaluating on " + val.size() + " val images after epoch " + done
+                            + (collectives.worldSize() > 1 ? " (sharded over " + collectives.worldSize() + " processes)" : ""));
+                    CocoEvalResult r = test(t.model(), val);
+                    if (r == null) {
+                        return;   // not rank 0
+                    }
+                    lastEval = r;
+                    out.print(r.summary());
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("epoch", done);
                     m.put("iter", t.iteration());
-                    double[] st = lastEval.stats();
+                    double[] st = r.stats();
                     String[] names = {"bbox_mAP", "bbox_mAP_50", "bbox_mAP_75", "bbox_mAP_s", "bbox_mAP_m", "bbox_mAP_l"};
                     for (int k = 0; k < names.length; k++) {
                         m.put(names[k], st[k]);
                     }
                     metrics.write("val", m);
                 } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                    throw new UncheckedIOException(e);
                 }
             }
         };
+    }
+
+    /** The divergence message, with what there is to go back to (the trainer does not know the work dir). */
+    private TrainingDivergedException withLastCheckpoint(TrainingDivergedException e) {
+        Optional<Path> last = isMain() ? new Checkpoints(workDir, 1).latest() : Optional.empty();
+        return new TrainingDivergedException(e.getMessage() + (last.isPresent()
+                ? " The last good checkpoint is " + last.get() + " (resume with --resume " + last.get() + ")."
+                : isMain() ? " No checkpoint was saved before this point." : ""));
     }
 
     private static Iterator<TrainBatch> batches(Iterator<DetectionBatch> it) {
@@ -265,102 +367,5 @@ public final class TrainRunner {
                 return new TrainBatch(b.images(), b.targets());
             }
         };
-    }
-
-    /** Marks a folder as a dataset dw-java generated, so that regenerating into it can never overwrite a user's data. */
-    static final String SYNTHETIC_MARKER = ".dw-synthetic";
-
-    /**
-     * Generates the synthetic dataset of {@code data.synthetic} when its files are absent, only into a folder of its
-     * own: the split paths must be the generated layout ({@code ROOT/annotations/instances_{train,val}.json},
-     * {@code ROOT/train}, {@code ROOT/val}), and ROOT must be absent, empty or generated by us before. A user's data
-     * folder (one without our marker) is never written; a missing annotation file there is an error.
-     */
-    private void prepareSynthetic(DataConfig data) throws IOException {
-        if (data.synthetic() == null) {
-            return;
-        }
-        Path trainAnn = Path.of(data.train().annotations()).toAbsolutePath().normalize();
-        Path valAnn = Path.of(data.val().annotations()).toAbsolutePath().normalize();
-        Path root = trainAnn.getParent() == null || trainAnn.getParent().getParent() == null ? null : trainAnn.getParent().getParent();
-        java.util.Map<String, Path> layout = new java.util.LinkedHashMap<>();
-        if (root != null) {
-            layout.put("data.train.annotations", root.resolve("annotations/instances_train.json"));
-            layout.put("data.val.annotations", root.resolve("annotations/instances_val.json"));
-            layout.put("data.train.images", root.resolve("train"));
-            layout.put("data.val.images", root.resolve("val"));
-        }
-        java.util.Map<String, Path> given = java.util.Map.of("data.train.annotations", trainAnn, "data.val.annotations", valAnn,
-                "data.train.images", Path.of(data.train().images()).toAbsolutePath().normalize(),
-                "data.val.images", Path.of(data.val().images()).toAbsolutePath().normalize());
-        for (var e : layout.entrySet()) {
-            if (!e.getValue().equals(given.get(e.getKey()))) {
-                throw new IllegalArgumentException(loaded.tree().file() + ": data.synthetic generates the layout ROOT/annotations/"
-                        + "instances_{train,val}.json, ROOT/train, ROOT/val, but " + e.getKey() + " is " + given.get(e.getKey())
-                        + " (expected " + e.getValue() + "): point all four paths into one folder of their own, or set data.synthetic: null");
-            }
-        }
-        if (root == null) {
-            throw new IllegalArgumentException(loaded.tree().file() + ": data.train.annotations " + trainAnn + " is not ROOT/annotations/...");
-        }
-        if (Files.isRegularFile(trainAnn) && Files.isRegularFile(valAnn)) {
-            return;
-        }
-        boolean ours = Files.isRegularFile(root.resolve(SYNTHETIC_MARKER));
-        if (Files.exists(root) && !ours && !isEmptyDirectory(root)) {
-            Path missing = Files.isRegularFile(trainAnn) ? valAnn : trainAnn;
-            throw new IllegalArgumentException("annotation file not found: " + missing + "; data.synthetic would generate a dataset"
-                    + " there, but " + root + " holds other files and was not generated by dw-java, so nothing is written into it:"
-                    + " fix the data paths, or point them into a new folder (e.g. under work_dirs/)");
-        }
-        DataConfig.Synthetic s = data.synthetic();
-        out.printf("Generating the synthetic dataset in %s (%d train, %d val images of %d px, seed %d) ...%n", root, s.train(),
-                s.val(), s.size(), s.seed());
-        Files.createDirectories(root);
-        Files.writeString(root.resolve(SYNTHETIC_MARKER), "generated by dw-java (data.synthetic); safe to delete with the folder\n");
-        SyntheticCoco.generate(root, s.train(), s.val(), s.size(), s.seed());
-    }
-
-    private static boolean isEmptyDirectory(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return false;
-        }
-        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
-            return files.findAny().isEmpty();
-        }
-    }
-
-    /** Draws the predictions on the first val images into {@code predictions.png} (a 2×2 grid). */
-    private void drawPredictions(DwDetector model, CocoDataset val) throws IOException {
-        DwConfig cfg = loaded.config();
-        TestPipeline pipeline = loaded.testPipeline();
-        Detector detector = new Detector(model, cfg.test(), pipeline, cfg.classes());
-        List<BufferedImage> tiles = new ArrayList<>();
-        for (int i = 0; i < Math.min(4, val.size()); i++) {
-            RgbImage px = ImageDecoder.decode(val.entries().get(i).file(), pipeline.ignoreOrientation());
-            BufferedImage img = px.toBufferedImage();
-            // Small images are enlarged (nearest neighbour) so that labels stay readable.
-            double f = Math.max(1, Math.floor(384.0 / Math.max(img.getWidth(), img.getHeight())));
-            BufferedImage big = new BufferedImage((int) (img.getWidth() * f), (int) (img.getHeight() * f), BufferedImage.TYPE_INT_RGB);
-            var bg = big.createGraphics();
-            bg.drawImage(img, 0, 0, big.getWidth(), big.getHeight(), null);
-            bg.dispose();
-            List<Detection> dets = detector.detect(px).stream().filter(d -> d.score() > 0.3)
-                    .map(d -> new Detection((float) (d.x1() * f), (float) (d.y1() * f), (float) (d.x2() * f), (float) (d.y2() * f),
-                            d.score(), d.classId(), d.className())).toList();
-            tiles.add(DetectionPainter.draw(big, dets));
-        }
-        if (tiles.isEmpty()) {
-            return;
-        }
-        int tw = tiles.stream().mapToInt(BufferedImage::getWidth).max().orElse(1);
-        int th = tiles.stream().mapToInt(BufferedImage::getHeight).max().orElse(1);
-        BufferedImage grid = new BufferedImage(2 * tw, 2 * th, BufferedImage.TYPE_INT_RGB);
-        var g = grid.createGraphics();
-        for (int i = 0; i < tiles.size(); i++) {
-            g.drawImage(tiles.get(i), (i % 2) * tw, (i / 2) * th, null);
-        }
-        g.dispose();
-        ImageIO.write(grid, "png", workDir.resolve("predictions.png").toFile());
     }
 }

@@ -17,13 +17,14 @@ import dev.dwjava.train.config.DataConfig;
 import dev.dwjava.train.config.DwConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code dw browse}: draws the ground truth of a config's dataset, to check annotations and class names by eye. */
 @Command(name = "browse", description = "Draw the ground-truth boxes and class names of a config's train or val images.")
 public final class BrowseCommand implements Callable<Integer> {
-    @Option(names = "--config", required = true, description = "Config file (YAML).")
-    Path config;
+    @Mixin
+    ConfigOptions config;
 
     @Option(names = "--split", defaultValue = "val", description = "train or val (default ${DEFAULT-VALUE}).")
     String split;
@@ -34,9 +35,6 @@ public final class BrowseCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output folder for the PNGs.")
     Path out;
 
-    @Option(names = "--cfg-options", arity = "1..*", description = "Config overrides.")
-    List<String> overrides = new ArrayList<>();
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -45,7 +43,7 @@ public final class BrowseCommand implements Callable<Integer> {
         if (count <= 0) {
             throw new IllegalArgumentException("--count must be positive, found " + count);
         }
-        DwConfig cfg = DwConfig.load(config, overrides).config();
+        DwConfig cfg = config.load().config();
         DataConfig.Split s = switch (split) {
             case "train" -> cfg.data().train();
             case "val" -> cfg.data().val();

@@ -10,13 +10,13 @@ import javax.imageio.ImageIO;
 
 import dev.dwjava.core.image.ImageDecoder;
 import dev.dwjava.core.image.RgbImage;
-import dev.dwjava.core.runtime.ComputeDevice;
 import dev.dwjava.core.runtime.Torch;
 import dev.dwjava.kernels.Accelerated;
 import dev.dwjava.model.inference.Detection;
 import dev.dwjava.model.inference.DetectionPainter;
 import dev.dwjava.model.inference.Detector;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
@@ -26,8 +26,8 @@ public final class DetectCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, description = "Config file (YAML).")
     Path config;
 
-    @Option(names = "--weights", required = true, description = "Checkpoint (.pth).")
-    Path weights;
+    @Mixin
+    WeightsOption weights;
 
     @Option(names = "--image", required = true, description = "Input image (JPEG, PNG, ...).")
     Path image;
@@ -38,8 +38,8 @@ public final class DetectCommand implements Callable<Integer> {
     @Option(names = "--score-thr", defaultValue = "0.3", description = "Draw detections above this score (default ${DEFAULT-VALUE}).")
     double scoreThr;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin
+    DeviceOption device;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -57,7 +57,7 @@ public final class DetectCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--image " + image + ": file not found");
         }
         Torch.init();
-        Detector detector = Detector.load(config, weights, ComputeDevice.parse(device), Accelerated.nms());
+        Detector detector = Detector.load(config, weights.weights, device.parse(), Accelerated.nms());
         // Decoded once, as the detector decodes (EXIF orientation included), so the boxes fit the picture drawn.
         RgbImage img = ImageDecoder.decode(image, detector.pipeline().ignoreOrientation());
         List<Detection> dets = detector.detect(img).stream().filter(d -> d.score() > scoreThr).toList();

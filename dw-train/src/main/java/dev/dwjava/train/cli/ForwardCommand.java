@@ -17,6 +17,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -26,11 +27,11 @@ import picocli.CommandLine.Option;
 @Command(name = "forward", description = {"Run the network on a preprocessed (B, 3, H, W) float32 .npy input and write",
     "cls_L.npy, reg_L.npy (distances in pixels after scale, stride and refine) and obj_L.npy for L = 0..4."})
 public final class ForwardCommand implements Callable<Integer> {
-    @Option(names = "--config", required = true, description = "Config file (YAML).")
-    Path config;
+    @Mixin
+    ConfigOptions config;
 
-    @Option(names = "--weights", required = true, description = "Checkpoint (.pth): mmdetection DW or ours.")
-    Path weights;
+    @Mixin
+    WeightsOption weights;
 
     @Option(names = "--input", required = true, description = "Input .npy, float32 (B, 3, H, W), H and W multiples of 32.")
     Path input;
@@ -44,9 +45,9 @@ public final class ForwardCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Torch.init();
-        DwConfig cfg = DwConfig.load(config, List.of()).config();
+        DwConfig cfg = config.load().config();
         DwDetector model = new DwDetector(cfg.model());
-        spec.commandLine().getErr().println(WeightLoader.loadModel(model, weights, true));
+        spec.commandLine().getErr().println(WeightLoader.loadModel(model, weights.weights, true));
         try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
             Tensor x = Npy.read(input).to(ScalarType.Float);
             if (x.dim() != 4 || x.size(1) != 3 || x.size(2) % 32 != 0 || x.size(3) % 32 != 0) {

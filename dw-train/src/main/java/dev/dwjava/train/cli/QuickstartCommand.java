@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import dev.dwjava.train.app.TrainJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -28,7 +29,8 @@ public final class QuickstartCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path cfg = config != null ? config : locateConfig();
-        return TrainCommand.run(cfg, workDir, null, false, overrides);
+        TrainJob.run(cfg, workDir, null, false, overrides, System.out);
+        return 0;
     }
 
     /** configs/quickstart.yaml from the working directory or, under Maven's exec:java in dw-train, its parent. */

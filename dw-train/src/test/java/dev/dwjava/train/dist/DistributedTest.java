@@ -95,7 +95,40 @@ class DistributedTest {
         List<String> one = lines(tmp.resolve("one/res.json")), two = lines(tmp.resolve("two/res.json"));
         assertTrue(one.size() > 10, "detections: " + one.size());
         assertEquals(new java.util.TreeSet<>(one), new java.util.TreeSet<>(two));
+        // Gathered back in dataset order: the very same file, not only the same detections.
+        assertEquals(Files.readString(tmp.resolve("one/res.json")), Files.readString(tmp.resolve("two/res.json")));
         assertEquals(Files.readString(tmp.resolve("one/eval.json")), Files.readString(tmp.resolve("two/eval.json")));
+    }
+
+    @Test
+    void evaluationDuringTrainingIsShardedAndEqualsAOneProcessTest(@TempDir Path tmp) throws Exception {
+        Path data = tmp.resolve("data");
+        dev.dwjava.data.synthetic.SyntheticCoco.generate(data, 8, 10, 64, 3);
+        Path work = tmp.resolve("work");
+        List<String> overrides = new ArrayList<>(dev.dwjava.train.app.TinyTrainArgs.overrides(data, 1, 2));
+        overrides.replaceAll(o -> o.equals("runtime.eval_interval=0") ? "runtime.eval_interval=1" : o);
+        // Two images per forward: the shards are blocks of two, batched and padded as one process batches them.
+        overrides.addAll(List.of("test.score_thr=0.005", "data.test_images_per_process=2"));
+        List<String> train = new ArrayList<>(List.of("train", "--config",
+                dev.dwjava.train.app.TrainRunnerTest.quickstartConfig().toAbsolutePath().toString(), "--work-dir", work.toString(),
+                "--cfg-options"));
+        train.addAll(overrides);
+        assertEquals(List.of(0, 0), launch(dev.dwjava.train.cli.DwCli.class, 2, tmp.resolve("log"), train.toArray(new String[0])),
+                () -> read(tmp.resolve("log.0")) + read(tmp.resolve("log.1")));
+        assertTrue(read(tmp.resolve("log.0")).contains("sharded over 2 processes"), read(tmp.resolve("log.0")));
+        // One process tests the checkpoint the two-process run ended with: the same numbers as its in-training evaluation.
+        List<String> test = new ArrayList<>(List.of("test", "--config",
+                dev.dwjava.train.app.TrainRunnerTest.quickstartConfig().toAbsolutePath().toString(), "--weights",
+                work.resolve("epoch_1.pth").toString(), "--eval", "bbox", "--out", tmp.resolve("one/res.json").toString(),
+                "--cfg-options"));
+        test.addAll(overrides);
+        assertEquals(List.of(0), launch(dev.dwjava.train.cli.DwCli.class, 1, tmp.resolve("one"), test.toArray(new String[0])),
+                () -> read(tmp.resolve("one.0")));
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.JsonNode during = json.readTree(work.resolve("eval.json").toFile());
+        com.fasterxml.jackson.databind.JsonNode after = json.readTree(tmp.resolve("one/eval.json").toFile());
+        assertTrue(lines(tmp.resolve("one/res.json")).size() > 10, "detections: " + lines(tmp.resolve("one/res.json")).size());
+        assertEquals(after, during);
     }
 
     private static List<String> overrides(Path data) {
