@@ -1,18 +1,10 @@
 package dev.dwjava.train.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 
-import javax.imageio.ImageIO;
-
-import dev.dwjava.core.image.ImageDecoder;
-import dev.dwjava.core.image.RgbImage;
 import dev.dwjava.data.coco.CocoDataset;
-import dev.dwjava.model.inference.Detection;
-import dev.dwjava.model.inference.DetectionPainter;
+import dev.dwjava.train.app.GroundTruthPictures;
 import dev.dwjava.train.config.DataConfig;
 import dev.dwjava.train.config.DwConfig;
 import picocli.CommandLine;
@@ -50,20 +42,7 @@ public final class BrowseCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--split must be train or val, found '" + split + "'");
         };
         CocoDataset ds = CocoDataset.load(Path.of(s.annotations()), Path.of(s.images()), split.equals("train"), cfg.data().linksOutsideRoot());
-        Files.createDirectories(out);
-        int n = Math.min(count, ds.size());
-        for (int i = 0; i < n; i++) {
-            CocoDataset.Entry e = ds.entries().get(i);
-            RgbImage img = ImageDecoder.decode(e.file(), cfg.data().ignoreOrientation());
-            List<Detection> boxes = new ArrayList<>();
-            float[] b = e.boxes();
-            for (int k = 0; k < e.numBoxes(); k++) {
-                boxes.add(new Detection(b[4 * k], b[4 * k + 1], b[4 * k + 2], b[4 * k + 3], 1f, e.labels()[k],
-                        ds.categoryNames().get(e.labels()[k])));
-            }
-            Path png = out.resolve(e.image().id() + ".png");
-            ImageIO.write(DetectionPainter.draw(img.toBufferedImage(), boxes), "png", png.toFile());
-        }
+        int n = GroundTruthPictures.write(ds, count, cfg.data().ignoreOrientation(), out);
         spec.commandLine().getOut().println(ds + "\ndrew " + n + " images to " + out);
         spec.commandLine().getOut().flush();
         return 0;

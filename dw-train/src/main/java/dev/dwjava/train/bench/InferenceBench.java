@@ -1,0 +1,62 @@
+package dev.dwjava.train.bench;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.dwjava.core.runtime.ComputeDevice;
+import dev.dwjava.core.runtime.TensorScope;
+import dev.dwjava.kernels.Accelerated;
+import dev.dwjava.model.DwDetector;
+import dev.dwjava.model.head.LevelOutput;
+import dev.dwjava.model.postprocess.ImageMeta;
+import dev.dwjava.model.postprocess.PostProcessor;
+import dev.dwjava.model.weights.WeightLoader;
+import dev.dwjava.train.config.DwConfig;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/** Forward and post-processing time per batch of random images, after two warm-up batches. */
+public final class InferenceBench {
+    private InferenceBench() {}
+
+    /** @param weights a checkpoint to load, or null for the seeded random initialisation */
+    public static Map<String, Object> run(DwConfig cfg, Path weights, ComputeDevice device, int batch, int[] hw, int iters)
+            throws IOException {
+        torch.manual_seed(0);
+        DwDetector model = new DwDetector(cfg.model());
+        if (weights != null) {
+            WeightLoader.loadModel(model, weights, true);
+        }
+        model.moveTo(device);
+        PostProcessor post = new PostProcessor(cfg.test(), Accelerated.nms());
+        double[] fwd = new double[iters], pp = new double[iters];
+        for (int k = -2; k < iters; k++) {
+            try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+                Tensor x = torch.randn(batch, 3, hw[0], hw[1]).to(device.torchDevice(), torch.ScalarType.Float);
+                long t0 = System.nanoTime();
+                List<LevelOutput> out = model.forward(x);
+                BenchStats.sync(device);
+                long t1 = System.nanoTime();
+                for (int b = 0; b < batch; b++) {
+                    post.process(out, b, new ImageMeta(hw[0], hw[1], 1, 1));
+                }
+                BenchStats.sync(device);
+                long t2 = System.nanoTime();
+                if (k >= 0) {
+                    fwd[k] = (t1 - t0) / 1e6;
+                    pp[k] = (t2 - t1) / 1e6;
+                }
+            }
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("input", batch + "x3x" + hw[0] + "x" + hw[1]);
+        r.put("forward_ms_median", BenchStats.median(fwd));
+        r.put("postprocess_ms_median", BenchStats.median(pp));
+        r.put("total_ms_median", BenchStats.median(fwd) + BenchStats.median(pp));
+        return r;
+    }
+}
