@@ -45,7 +45,7 @@ import dev.dwjava.train.engine.Trainer;
 import dev.dwjava.train.engine.TrainingDivergedException;
 import dev.dwjava.train.engine.WorkDirLock;
 import dev.dwjava.train.solver.LrSchedule;
-import dev.dwjava.train.solver.Sgd;
+import dev.dwjava.train.solver.Optimizer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -110,7 +110,7 @@ public class TrainRunner {
         DwConfig cfg = loaded.config();
         Datasets data = buildDatasets();
         DwDetector model = buildModel(resume == null);
-        Sgd sgd = buildOptimizer(model);
+        Optimizer sgd = buildOptimizer(model);
         StartPoint start = resume(resume, model, sgd);
         if (isMain()) {
             // The run has started: its config goes next to its checkpoints (a run that failed before left them alone),
@@ -200,11 +200,12 @@ public class TrainRunner {
         return model;
     }
 
-    /** SGD with momentum; weight decay per parameter group ({@code solver.norm_decay} for norm layers). */
-    public Sgd buildOptimizer(DwDetector model) {
-        DwConfig cfg = loaded.config();
-        return new Sgd(Sgd.groups(WeightLoader.stateOf(model), cfg.solver().weightDecay(), cfg.solver().normDecay()),
-                cfg.solver().momentum());
+    /**
+     * The optimizer of {@code solver.optimizer} (the paper's SGD with momentum, or AdamW); weight decay per parameter
+     * group ({@code solver.norm_decay} for norm layers).
+     */
+    public Optimizer buildOptimizer(DwDetector model) {
+        return Optimizer.of(loaded.config().solver(), WeightLoader.stateOf(model));
     }
 
     /** The learning rate scaled to the total batch of all processes (the linear scaling rule). */
@@ -217,7 +218,7 @@ public class TrainRunner {
      * Loads {@code checkpoint} (null: a fresh start) into the model and optimizer; in a data-parallel run rank 0's
      * start point, weights and optimizer state then go to every rank (other nodes may hold no checkpoint, or another).
      */
-    public StartPoint resume(Path checkpoint, DwDetector model, Sgd sgd) {
+    public StartPoint resume(Path checkpoint, DwDetector model, Optimizer sgd) {
         StartPoint start = StartPoint.FRESH;
         if (checkpoint != null) {
             Checkpoints.Meta meta = Checkpoints.load(checkpoint, model, sgd);
@@ -256,13 +257,13 @@ public class TrainRunner {
     }
 
     /** The step loop, with the scaled learning rate, its schedule, and gradient averaging in a data-parallel run. */
-    public Trainer buildTrainer(DwDetector model, DwLoss loss, Sgd sgd, long batchesPerEpoch, StartPoint start) {
+    public Trainer buildTrainer(DwDetector model, DwLoss loss, Optimizer sgd, long batchesPerEpoch, StartPoint start) {
         DwConfig cfg = loaded.config();
         double lr = learningRate();
         int totalBatch = cfg.data().imagesPerProcess() * collectives.worldSize();
         out.printf("total batch %d = %d processes × %d (lr %.5g = %.5g × %d / %d, linear scaling rule)%n", totalBatch,
                 collectives.worldSize(), cfg.data().imagesPerProcess(), lr, cfg.solver().lr(), totalBatch, cfg.solver().baseBatch());
-        Trainer trainer = new Trainer(model, loss, sgd, new LrSchedule(lr, cfg.solver()), cfg.solver().gradClip(),
+        Trainer trainer = new Trainer(model, loss, sgd, new LrSchedule(lr, cfg.solver(), batchesPerEpoch), cfg.solver().gradClip(),
                 cfg.solver().epochs(), batchesPerEpoch, start.epoch(), start.iteration());
         if (collectives.worldSize() > 1) {
             trainer.withGradientSync(new GradientAverager(collectives, 25L << 20));

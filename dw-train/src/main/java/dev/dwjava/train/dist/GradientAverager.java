@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.dwjava.core.runtime.TensorScope;
-import dev.dwjava.train.solver.Sgd;
+import dev.dwjava.train.solver.Optimizer;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -26,13 +26,13 @@ public final class GradientAverager {
         this.bucketBytes = bucketBytes;
     }
 
-    public void average(List<Sgd.Param> params) {
+    public void average(List<Optimizer.Param> params) {
         if (collectives.worldSize() == 1) {
             return;
         }
         try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
             List<Tensor> grads = new ArrayList<>();
-            for (Sgd.Param p : params) {
+            for (Optimizer.Param p : params) {
                 Tensor grad = p.tensor().grad();
                 if (grad == null || !grad.defined()) {
                     // A parameter unused in this step still needs a place in the sum: ranks must agree on the layout.

@@ -19,7 +19,7 @@ import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.weights.TorchFile;
 import dev.dwjava.model.weights.TorchFileWriter;
 import dev.dwjava.model.weights.WeightLoader;
-import dev.dwjava.train.solver.Sgd;
+import dev.dwjava.train.solver.Optimizer;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -44,7 +44,7 @@ public final class Checkpoints {
     public record Meta(int epoch, long iter, long seed, String config, String versions) {}
 
     /** Writes checkpoint {@code epoch_<meta.epoch>} and points {@code latest.json} at it. */
-    public Path save(DwDetector model, Sgd sgd, Meta meta) {
+    public Path save(DwDetector model, Optimizer sgd, Meta meta) {
         try {
             Files.createDirectories(workDir);
             String name = "epoch_" + meta.epoch();
@@ -75,7 +75,7 @@ public final class Checkpoints {
     }
 
     /** Loads a checkpoint ({@code epoch_N.pth} and its siblings) into the model and optimizer. */
-    public static Meta load(Path checkpoint, DwDetector model, Sgd sgd) {
+    public static Meta load(Path checkpoint, DwDetector model, Optimizer sgd) {
         String base = checkpoint.getFileName().toString().replaceFirst("\\.pth$", "");
         Path dir = checkpoint.toAbsolutePath().getParent();
         try {

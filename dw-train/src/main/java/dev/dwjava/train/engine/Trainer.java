@@ -14,7 +14,7 @@ import dev.dwjava.core.runtime.TensorScope;
 import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.head.LevelOutput;
 import dev.dwjava.train.solver.LrSchedule;
-import dev.dwjava.train.solver.Sgd;
+import dev.dwjava.train.solver.Optimizer;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -30,7 +30,7 @@ public final class Trainer {
 
     private final DwDetector model;
     private final DwLoss loss;
-    private final Sgd sgd;
+    private final Optimizer sgd;
     private final LrSchedule schedule;
     private final double gradClip;
     private final List<TrainHook> hooks = new ArrayList<>();
@@ -44,7 +44,7 @@ public final class Trainer {
      * @param startIter     global iteration counter at that point
      * @param itersPerEpoch batches per epoch (for ETA and logs)
      */
-    public Trainer(DwDetector model, DwLoss loss, Sgd sgd, LrSchedule schedule, double gradClip, int epochs,
+    public Trainer(DwDetector model, DwLoss loss, Optimizer sgd, LrSchedule schedule, double gradClip, int epochs,
                    long itersPerEpoch, int startEpoch, long startIter) {
         this.model = model;
         this.loss = loss;
@@ -74,7 +74,7 @@ public final class Trainer {
         return model;
     }
 
-    public Sgd optimizer() {
+    public Optimizer optimizer() {
         return sgd;
     }
 
@@ -176,7 +176,7 @@ public final class Trainer {
                         throw new TrainingDivergedException("the input batch has NaN or infinite pixels" + where
                                 + " Check the images of this batch.");
                     }
-                    for (Sgd.Param p : sgd.params()) {
+                    for (Optimizer.Param p : sgd.params()) {
                         if (!Double.isFinite(p.tensor().detach().sum().item_double())) {
                             throw new TrainingDivergedException("the weights diverged (" + p.name() + " is not finite after the"
                                     + " previous step)" + where + " Lower the learning rate or set solver.grad_clip.");

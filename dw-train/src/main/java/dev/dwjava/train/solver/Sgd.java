@@ -16,10 +16,7 @@ import org.bytedeco.pytorch.Tensor;
  * {@code d = g + wd·p; buf = m·buf + d} (first step {@code buf = d}); {@code p −= lr·buf}.
  * Written in Java over libtorch tensors so that the momentum buffers are plain named tensors that checkpoints save.
  */
-public final class Sgd {
-    /** A trainable tensor with its name and weight decay. */
-    public record Param(String name, Tensor tensor, double weightDecay) {}
-
+public final class Sgd implements Optimizer {
     private final List<Param> params;
     private final double momentum;
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
@@ -53,11 +50,12 @@ public final class Sgd {
         return last.startsWith("bn") || last.equals("gn") || owner.endsWith("downsample.1");
     }
 
+    @Override
     public List<Param> params() {
         return params;
     }
 
-    /** One update with learning rate {@code lr}; parameters without a gradient are skipped. */
+    @Override
     public void step(double lr) {
         try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
             for (Param p : params) {
@@ -79,7 +77,7 @@ public final class Sgd {
         }
     }
 
-    /** Clears the gradients before the next backward. */
+    @Override
     public void zeroGrad() {
         try (NoGradGuard g = new NoGradGuard()) {
             for (Param p : params) {
@@ -91,8 +89,13 @@ public final class Sgd {
         }
     }
 
-    /** Global L2 norm of all gradients; scales them down to {@code maxNorm} when above it. @return the norm */
+    @Override
     public double clipGradNorm(double maxNorm) {
+        return clipGradNorm(params, maxNorm);
+    }
+
+    /** Global L2 norm of the gradients of {@code params}; scales them down to {@code maxNorm} when above it (0: never). */
+    static double clipGradNorm(List<Param> params, double maxNorm) {
         try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
             double sq = 0;
             for (Param p : params) {
@@ -116,6 +119,7 @@ public final class Sgd {
     }
 
     /** The momentum buffers by parameter name (for checkpoints). */
+    @Override
     public Map<String, Tensor> state() {
         return java.util.Collections.unmodifiableMap(buffers);
     }
@@ -125,6 +129,7 @@ public final class Sgd {
      * checkpoint hold the same buffers (to receive rank 0's). A zero buffer gives the same first update as a new one:
      * {@code 0 · momentum + d = d}.
      */
+    @Override
     public void ensureState() {
         try (NoGradGuard g = new NoGradGuard()) {
             for (Param p : params) {
@@ -138,7 +143,16 @@ public final class Sgd {
     }
 
     /** Restores momentum buffers saved by {@link #state()}. */
+    @Override
     public void loadState(Map<String, Tensor> state) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        params.forEach(p -> names.add(p.name()));
+        for (String k : state.keySet()) {
+            if (!names.contains(k)) {
+                throw new IllegalArgumentException("optimizer state '" + k + "' is not an SGD momentum buffer of this model"
+                        + " (a checkpoint of another optimizer or model?): resume with the solver.optimizer it was trained with");
+            }
+        }
         try (NoGradGuard g = new NoGradGuard()) {
             for (Param p : params) {
                 Tensor saved = state.get(p.name());

@@ -56,6 +56,23 @@ class ConfigsTest {
     }
 
     @Test
+    void optimizerAndScheduleChoicesBindFromYaml() {
+        DwConfig paper = load("dw_r50_fpn_1x_coco");
+        assertEquals("sgd", paper.solver().optimizer());
+        assertEquals("step", paper.solver().policy());
+        DwConfig tuned = DwConfig.load(CONFIGS.resolve("dw_r50_fpn_1x_coco.yaml"), List.of("solver.optimizer=adamw",
+                "solver.betas=[0.9, 0.98]", "solver.eps=1e-6", "solver.policy=cosine", "solver.min_lr_ratio=0.01")).config();
+        assertEquals("adamw", tuned.solver().optimizer());
+        assertEquals(List.of(0.9, 0.98), tuned.solver().betas());
+        assertEquals(1e-6, tuned.solver().eps());
+        assertEquals("cosine", tuned.solver().policy());
+        assertEquals(0.01, tuned.solver().minLrRatio());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DwConfig.load(
+                CONFIGS.resolve("dw_r50_fpn_1x_coco.yaml"), List.of("solver.policy=linear")));
+        assertTrue(e.getMessage().contains("solver: policy must be step or cosine, found 'linear'"), e.getMessage());
+    }
+
+    @Test
     void unknownKeysNameTheFile() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DwConfig.load(
                 CONFIGS.resolve("dw_r50_fpn_1x_coco.yaml"), List.of("solver.learning_rate=0.1")));
