@@ -214,6 +214,28 @@ class DwDetectorTest {
     }
 
     @Test
+    void closeReturnsTheWeightsMemoryAtOnce() {
+        // conv_cls of 8000 classes × 256 channels is one 73.7 MB tensor: above glibc's largest mmap threshold (32 MB),
+        // so freeing it unmaps it and the process's resident size drops by that much, with no garbage collection.
+        DwDetector model = new DwDetector(new ModelConfig(18, 8, 1, 16, 256, 1, 4, 8000, false, false));
+        long clsBytes = 8000L * 256 * 3 * 3 * 4;
+        long before = org.bytedeco.javacpp.Pointer.physicalBytes();
+        model.close();
+        long freed = before - org.bytedeco.javacpp.Pointer.physicalBytes();
+        assertTrue(freed > clsBytes * 3 / 4, "resident size dropped by " + freed + " bytes, expected about " + clsBytes);
+        try (TensorScope scope = TensorScope.open()) {
+            assertTrue(WeightLoader.stateOf(model).values().stream().allMatch(t -> t.numel() == 0));
+            assertEquals(0, model.parameterCount());
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> model.forward(org.bytedeco.pytorch.global.torch.zeros(1, 3, 32, 32)));
+            assertEquals("DwDetector is closed: its weights were freed", e.getMessage());
+            assertThrows(IllegalStateException.class, () -> model.moveTo(dev.dwjava.core.runtime.ComputeDevice.CPU));
+        }
+        model.close();   // idempotent
+        assertTrue(model.isClosed());
+    }
+
+    @Test
     void dcnNeedsBottleneckBlocks() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new ModelConfig(18, 64, 1, 256, 256, 4, 32, 80, true, true));

@@ -1,6 +1,7 @@
 package dev.dwjava.model.config;
 
 import java.io.IOException;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -23,6 +24,10 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  * YAML experiment configs: {@code base:} inheritance (paths relative to the file, applied recursively, the child
  * overriding key by key), {@code key.sub=value} overrides, and strict binding of sections to immutable records
  * (snake_case keys). Unknown keys and wrong types are errors naming the key and the file.
+ *
+ * <p>A config can also come from a {@link URL} (a classpath resource inside a jar, say), its {@code base:} then being a
+ * URL reference relative to it ({@code ../common/model.yaml} works inside a jar too), or from YAML text with an
+ * optional location that plays the same part; text without a location cannot have a {@code base:}.
  */
 public final class ConfigFiles {
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
@@ -33,8 +38,19 @@ public final class ConfigFiles {
 
     private ConfigFiles() {}
 
-    /** A merged config tree and the file it came from (for error messages). */
-    public record Tree(Path file, ObjectNode root) {
+    /**
+     * A merged config tree and where it came from.
+     *
+     * @param file   the config file, or null when the config came from a URL other than a file or from text
+     * @param source the file, URL or "config text" that error messages name
+     * @param root   the merged tree
+     */
+    public record Tree(Path file, String source, ObjectNode root) {
+
+        /** A tree read from {@code file}. */
+        public Tree(Path file, ObjectNode root) {
+            this(file, String.valueOf(file), root);
+        }
 
         /** Binds section {@code name} to {@code type}; a missing section binds an empty one (record defaults). */
         public <T> T section(String name, Class<T> type) {
@@ -53,17 +69,17 @@ public final class ConfigFiles {
             try {
                 return YAML.treeToValue(node, type);
             } catch (UnrecognizedPropertyException e) {
-                throw new IllegalArgumentException(file + ": unknown key '" + path(prefix, e) + "' (known: "
+                throw new IllegalArgumentException(source + ": unknown key '" + path(prefix, e) + "' (known: "
                         + e.getKnownPropertyIds() + ")");
             } catch (InvalidFormatException e) {
-                throw new IllegalArgumentException(file + ": key '" + path(prefix, e) + "' must be a "
+                throw new IllegalArgumentException(source + ": key '" + path(prefix, e) + "' must be a "
                         + e.getTargetType().getSimpleName() + ", found '" + e.getValue() + "'");
             } catch (MismatchedInputException e) {
-                throw new IllegalArgumentException(file + ": key '" + path(prefix, e) + "' has the wrong type ("
+                throw new IllegalArgumentException(source + ": key '" + path(prefix, e) + "' has the wrong type ("
                         + e.getOriginalMessage().split("\n")[0] + ")");
             } catch (JsonProcessingException e) {
                 Throwable cause = e.getCause() instanceof IllegalArgumentException ? e.getCause() : e;
-                throw new IllegalArgumentException(file + ": " + (prefix.isEmpty() ? "" : prefix + ": ") + cause.getMessage());
+                throw new IllegalArgumentException(source + ": " + (prefix.isEmpty() ? "" : prefix + ": ") + cause.getMessage());
             }
         }
 
@@ -87,9 +103,105 @@ public final class ConfigFiles {
     public static Tree load(Path file, List<String> overrides) {
         ObjectNode root = resolve(file, new ArrayList<>());
         for (String o : overrides) {
-            apply(root, o, file);
+            apply(root, o, file.toString());
         }
         return new Tree(file, root);
+    }
+
+    /**
+     * As {@link #load(Path, List)} for a config at {@code url} (e.g. {@code getClass().getResource("/detector.yaml")}):
+     * each {@code base:} is resolved as a URL reference relative to the URL of the config that names it.
+     */
+    public static Tree load(URL url, List<String> overrides) {
+        if (url == null) {
+            throw new IllegalArgumentException("config URL is null (a classpath resource that was not found?)");
+        }
+        if ("file".equals(url.getProtocol())) {
+            return load(fileOf(url), overrides);
+        }
+        ObjectNode root = resolve(url, readUrl(url), new ArrayList<>());
+        for (String o : overrides) {
+            apply(root, o, url.toString());
+        }
+        return new Tree(null, url.toString(), root);
+    }
+
+    /**
+     * A config given as YAML text. Its {@code base:}, if any, resolves against {@code location} as
+     * {@link #load(URL, List)} does (the URL the text would have, or a folder URL ending in '/'); with no location a
+     * {@code base:} is an error, since there is nothing to resolve it against.
+     *
+     * @param location where the text counts as coming from; may be null
+     */
+    public static Tree parse(String yaml, URL location, List<String> overrides) {
+        String source = location == null ? "config text" : "config text at " + location;
+        ObjectNode node = parseTree(yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8), source);
+        if (location == null && hasBase(node, source)) {
+            throw new IllegalArgumentException(source + ": 'base: " + node.get("base").asText() + "' cannot be resolved"
+                    + " without a location; load the config from a file or URL, or give the URL its bases are relative to");
+        }
+        ObjectNode root = location == null ? node : resolve(location, node, new ArrayList<>());
+        for (String o : overrides) {
+            apply(root, o, source);
+        }
+        return new Tree(null, source, root);
+    }
+
+    private static ObjectNode resolve(URL url, ObjectNode node, List<String> chain) {
+        String key;
+        try {
+            key = url.toURI().normalize().toString();
+        } catch (java.net.URISyntaxException e) {
+            key = url.toString();
+        }
+        if (chain.contains(key)) {
+            throw new IllegalArgumentException("config inheritance cycle: " + chain + " -> " + key);
+        }
+        chain.add(key);
+        if (!hasBase(node, url.toString())) {
+            return node;
+        }
+        URL base;
+        try {
+            base = new URL(url, node.get("base").asText());
+        } catch (java.net.MalformedURLException e) {
+            throw new IllegalArgumentException(url + ": key 'base' is not a valid relative reference: " + e.getMessage());
+        }
+        ObjectNode merged = resolve(base, readUrl(base), chain);
+        merge(merged, node);
+        merged.remove("base");
+        return merged;
+    }
+
+    private static boolean hasBase(ObjectNode node, String source) {
+        JsonNode base = node.get("base");
+        if (base == null || base.isNull()) {
+            return false;
+        }
+        if (!base.isTextual()) {
+            throw new IllegalArgumentException(source + ": key 'base' must be a path, found " + base);
+        }
+        return true;
+    }
+
+    private static ObjectNode readUrl(URL url) {
+        byte[] bytes;
+        try (java.io.InputStream in = url.openStream()) {
+            bytes = in.readAllBytes();
+        } catch (java.io.FileNotFoundException | NoSuchFileException e) {
+            throw new IllegalArgumentException("config not found: " + url);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read config " + url + ": " + e.getMessage());
+        }
+        return parseTree(bytes, url.toString());
+    }
+
+    private static Path fileOf(URL url) {
+        try {
+            return Path.of(url.toURI());
+        } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("config URL " + url + " is not a valid file URL: " + e.getMessage());
+        }
     }
 
     private static ObjectNode resolve(Path file, List<Path> chain) {
@@ -113,22 +225,32 @@ public final class ConfigFiles {
     }
 
     private static ObjectNode read(Path file) {
+        byte[] bytes;
         try {
-            JsonNode n = YAML.readTree(Files.readAllBytes(file));
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("config file not found: " + file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read config " + file + ": " + e.getMessage());
+        }
+        return parseTree(bytes, file.toString());
+    }
+
+    private static ObjectNode parseTree(byte[] bytes, String source) {
+        try {
+            JsonNode n = YAML.readTree(bytes);
             if (n == null || n.isMissingNode()) {
                 return YAML.createObjectNode();
             }
             if (!n.isObject()) {
-                throw new IllegalArgumentException(file + ": a config must be a mapping of sections, found " + n.getNodeType());
+                throw new IllegalArgumentException(source + ": a config must be a mapping of sections, found " + n.getNodeType());
             }
             return (ObjectNode) n;
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("config file not found: " + file);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(file + ": not valid YAML at line " + e.getLocation().getLineNr() + ": "
+            throw new IllegalArgumentException(source + ": not valid YAML at line " + e.getLocation().getLineNr() + ": "
                     + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read config " + file + ": " + e.getMessage());
+            throw new IllegalArgumentException("cannot read config " + source + ": " + e.getMessage());
         }
     }
 
@@ -144,7 +266,7 @@ public final class ConfigFiles {
         }
     }
 
-    private static void apply(ObjectNode root, String override, Path file) {
+    private static void apply(ObjectNode root, String override, String file) {
         int eq = override.indexOf('=');
         if (eq <= 0) {
             throw new IllegalArgumentException("override must look like key.sub=value, found '" + override + "'");

@@ -65,4 +65,28 @@ class ConfigFilesTest {
         e = assertThrows(IllegalArgumentException.class, () -> ConfigFiles.load(tmp.resolve("broken.yaml"), List.of()));
         assertTrue(e.getMessage().contains("broken.yaml: not valid YAML at line"), e.getMessage());
     }
+
+    @Test
+    void urlsAndTextResolveBasesRelativeToTheirLocation(@TempDir Path tmp) throws Exception {
+        // A file: URL is the file itself.
+        java.net.URL url = config("tiny.yaml").toUri().toURL();
+        ConfigFiles.Tree fromUrl = ConfigFiles.load(url, List.of("test.max_per_image=7"));
+        assertEquals(config("tiny.yaml"), fromUrl.file());
+        assertEquals(new TestConfig(1000, 0.3, 0.6, 7), fromUrl.section("test", TestConfig.class));
+        // Text located at a folder URL: its base resolves there; errors name the text and its location.
+        ConfigFiles.Tree text = ConfigFiles.parse("base: tiny.yaml\nmodel: {depth: 101}\n", config("").toUri().toURL(), List.of());
+        assertEquals(null, text.file());
+        assertEquals(101, text.section("model", ModelConfig.class).depth());
+        assertEquals(0.3, text.section("test", TestConfig.class).scoreThr());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ConfigFiles.parse("test: {nms_pre: 10, score_thr: 0.1, iou_threshold: 0.5, max_per_image: 5, scor: 1}\n",
+                        null, List.of()).section("test", TestConfig.class));
+        assertTrue(e.getMessage().startsWith("config text: unknown key 'test.scor'"), e.getMessage());
+        // Cycles through URLs are reported as for files.
+        Files.writeString(tmp.resolve("a.yaml"), "base: b.yaml\n");
+        Files.writeString(tmp.resolve("b.yaml"), "base: a.yaml\n");
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ConfigFiles.parse("base: a.yaml\n", tmp.resolve("a.yaml").toUri().toURL(), List.of()));
+        assertTrue(e.getMessage().startsWith("config inheritance cycle"), e.getMessage());
+    }
 }

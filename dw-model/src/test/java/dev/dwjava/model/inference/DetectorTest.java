@@ -58,25 +58,46 @@ class DetectorTest {
     }
 
     @Test
-    void detectorLoadsAConfigAndWeightsAndReturnsNamedSortedDetections() throws Exception {
-        Detector d = Detector.load(Fixtures.path("../configs/tiny.yaml"), Fixtures.path("tiny_dw_r50_mmdet.pth"));
-        assertEquals(List.of("circle", "rectangle", "triangle"), d.classNames());
-        BufferedImage img = new BufferedImage(96, 64, BufferedImage.TYPE_3BYTE_BGR);
-        java.util.Random r = new java.util.Random(1);
-        for (int y = 0; y < 64; y++) {
-            for (int x = 0; x < 96; x++) {
-                img.setRGB(x, y, r.nextInt(1 << 24));
-            }
+    void aPreparedBatchHoldsEachImageAsPreparedAloneThenZeros() {
+        try (TensorScope scope = TensorScope.open()) {
+            TestPipeline p = new TestPipeline(200, 128, 2, false);
+            byte[] px = new byte[100 * 70 * 3];
+            new java.util.Random(2).nextBytes(px);
+            RgbImage a = new RgbImage(100, 70, px), b = new RgbImage(64, 96, new byte[64 * 96 * 3]);
+            TestPipeline.BatchInput batch = p.prepareBatch(List.of(a, b));
+            assertArrayEquals(new long[] {2, 3, 192, 192}, batch.tensor().shape());   // 183×128 and 128×192, padded together
+            assertArrayEquals(new int[] {192, 128}, p.paddedSize(100, 70));
+            TestPipeline.Input alone = p.prepare(a);
+            assertArrayEquals(new long[] {1, 3, 128, 192}, alone.tensor().shape());
+            assertEquals(alone.meta(), batch.metas().get(0));
+            assertEquals(new dev.dwjava.model.postprocess.ImageMeta(192, 128, 2.0, 2.0), batch.metas().get(1));
+            assertEquals(0.0, batch.tensor().select(0, 0).narrow(1, 0, 128).sub(alone.tensor().select(0, 0)).abs().max().item_double());
+            assertEquals(0.0, batch.tensor().select(0, 0).narrow(1, 128, 64).abs().max().item_double());
+            assertThrows(IllegalArgumentException.class, () -> p.prepareBatch(List.of()));
         }
-        List<Detection> dets = d.detect(img);
-        assertTrue(dets.size() <= 100);
-        for (int i = 0; i < dets.size(); i++) {
-            Detection det = dets.get(i);
-            assertTrue(det.score() > 0.3f, "score threshold of tiny.yaml");
-            assertEquals(List.of("circle", "rectangle", "triangle").get(det.classId()), det.className());
-            assertTrue(det.x1() >= 0 && det.x2() <= 96.01 && det.y1() >= 0 && det.y2() <= 64.01, det.toString());
-            if (i > 0) {
-                assertTrue(dets.get(i - 1).score() >= det.score());
+    }
+
+    @Test
+    void detectorLoadsAConfigAndWeightsAndReturnsNamedSortedDetections() throws Exception {
+        try (Detector d = Detector.load(Fixtures.path("../configs/tiny.yaml"), Fixtures.path("tiny_dw_r50_mmdet.pth"))) {
+            assertEquals(List.of("circle", "rectangle", "triangle"), d.classNames());
+            BufferedImage img = new BufferedImage(96, 64, BufferedImage.TYPE_3BYTE_BGR);
+            java.util.Random r = new java.util.Random(1);
+            for (int y = 0; y < 64; y++) {
+                for (int x = 0; x < 96; x++) {
+                    img.setRGB(x, y, r.nextInt(1 << 24));
+                }
+            }
+            List<Detection> dets = d.detect(img);
+            assertTrue(dets.size() <= 100);
+            for (int i = 0; i < dets.size(); i++) {
+                Detection det = dets.get(i);
+                assertTrue(det.score() > 0.3f, "score threshold of tiny.yaml");
+                assertEquals(List.of("circle", "rectangle", "triangle").get(det.classId()), det.className());
+                assertTrue(det.x1() >= 0 && det.x2() <= 96.01 && det.y1() >= 0 && det.y2() <= 64.01, det.toString());
+                if (i > 0) {
+                    assertTrue(dets.get(i - 1).score() >= det.score());
+                }
             }
         }
     }
@@ -106,11 +127,11 @@ class DetectorTest {
     @Test
     void detectorUsesTheConfigsTestScale() throws Exception {
         // tiny.yaml has no data section; tiny_256.yaml sets a 256 px test scale, which the Detector must follow.
-        Detector dw = Detector.load(Fixtures.path("../configs/tiny.yaml"), Fixtures.path("tiny_dw_r50_mmdet.pth"));
-        Detector small = Detector.load(Fixtures.path("../configs/tiny_256.yaml"), Fixtures.path("tiny_dw_r50_mmdet.pth"));
-        assertEquals(TestPipeline.dwTest(), dw.pipeline());
-        assertEquals(new TestPipeline(427, 256, 1, false), small.pipeline());
-        try (TensorScope scope = TensorScope.open()) {
+        try (Detector dw = Detector.load(Fixtures.path("../configs/tiny.yaml"), Fixtures.path("tiny_dw_r50_mmdet.pth"));
+             Detector small = Detector.load(Fixtures.path("../configs/tiny_256.yaml"), Fixtures.path("tiny_dw_r50_mmdet.pth"));
+             TensorScope scope = TensorScope.open()) {
+            assertEquals(TestPipeline.dwTest(), dw.pipeline());
+            assertEquals(new TestPipeline(427, 256, 1, false), small.pipeline());
             RgbImage img = new RgbImage(96, 64, new byte[96 * 64 * 3]);
             assertArrayEquals(new long[] {1, 3, 256, 384}, small.pipeline().prepare(img).tensor().shape());   // 384×256
         }

@@ -57,10 +57,13 @@ public final class DetectCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--image " + image + ": file not found");
         }
         Torch.init();
-        Detector detector = Detector.load(config, weights.weights, device.parse(), Accelerated.nms());
-        // Decoded once, as the detector decodes (EXIF orientation included), so the boxes fit the picture drawn.
-        RgbImage img = ImageDecoder.decode(image, detector.pipeline().ignoreOrientation());
-        List<Detection> dets = detector.detect(img).stream().filter(d -> d.score() > scoreThr).toList();
+        RgbImage img;
+        List<Detection> dets;
+        try (Detector detector = Detector.load(config, weights.weights, device.parse(), Accelerated.nms())) {
+            // Decoded once, as the detector decodes (EXIF orientation included), so the boxes fit the picture drawn.
+            img = ImageDecoder.decode(image, detector.pipeline().ignoreOrientation());
+            dets = detector.detect(img).stream().filter(d -> d.score() > scoreThr).toList();
+        }
         for (Detection d : dets) {
             spec.commandLine().getOut().printf("%-16s %.3f  [%.1f, %.1f, %.1f, %.1f]%n", d.className(), d.score(),
                     d.x1(), d.y1(), d.x2(), d.y2());

@@ -82,30 +82,31 @@ class OneTestPipelineTest {
         Map<Long, List<CocoJson.Result>> written = CocoJson.readResults(results).stream()
                 .collect(Collectors.groupingBy(CocoJson.Result::imageId));
 
-        Detector detector = Detector.load(cfg, weights);
-        assertEquals(96, detector.pipeline().shortEdge());
-        CocoDataset val = CocoDataset.load(ann, ann.resolveSibling("val"), false);
-        int compared = 0;
-        for (CocoDataset.Entry e : val.entries()) {
-            List<Detection> dets = detector.detect(e.file());
-            List<CocoJson.Result> expected = written.getOrDefault(e.image().id(), List.of());
-            assertEquals(expected.size(), dets.size(), "detections of " + e.file());
-            assertTrue(dets.size() > 10, "a test without a score threshold keeps many candidates");
-            for (int i = 0; i < dets.size(); i++) {
-                Detection d = dets.get(i);
-                CocoJson.Result x = expected.get(i);
-                String at = e.file() + " #" + i;
-                assertEquals(val.categoryIds()[d.classId()], x.categoryId(), at);
-                // The results file holds float32 values in their shortest round-trip text: equal to the bit.
-                assertEquals(d.score(), (float) x.score(), at);
-                assertEquals(d.x1(), (float) x.x(), at);
-                assertEquals(d.y1(), (float) x.y(), at);
-                assertEquals(d.x2() - d.x1(), (float) x.w(), at);
-                assertEquals(d.y2() - d.y1(), (float) x.h(), at);
-                compared++;
+        try (Detector detector = Detector.load(cfg, weights)) {
+            assertEquals(96, detector.pipeline().shortEdge());
+            CocoDataset val = CocoDataset.load(ann, ann.resolveSibling("val"), false);
+            int compared = 0;
+            for (CocoDataset.Entry e : val.entries()) {
+                List<Detection> dets = detector.detect(e.file());
+                List<CocoJson.Result> expected = written.getOrDefault(e.image().id(), List.of());
+                assertEquals(expected.size(), dets.size(), "detections of " + e.file());
+                assertTrue(dets.size() > 10, "a test without a score threshold keeps many candidates");
+                for (int i = 0; i < dets.size(); i++) {
+                    Detection d = dets.get(i);
+                    CocoJson.Result x = expected.get(i);
+                    String at = e.file() + " #" + i;
+                    assertEquals(val.categoryIds()[d.classId()], x.categoryId(), at);
+                    // The results file holds float32 values in their shortest round-trip text: equal to the bit.
+                    assertEquals(d.score(), (float) x.score(), at);
+                    assertEquals(d.x1(), (float) x.x(), at);
+                    assertEquals(d.y1(), (float) x.y(), at);
+                    assertEquals(d.x2() - d.x1(), (float) x.w(), at);
+                    assertEquals(d.y2() - d.y1(), (float) x.h(), at);
+                    compared++;
+                }
             }
+            assertTrue(compared > 50, "compared " + compared);
         }
-        assertTrue(compared > 50, "compared " + compared);
     }
 
     @Test
@@ -148,7 +149,10 @@ class OneTestPipelineTest {
         assertEquals(0, DwCli.execute(new String[] {"test", "--config", cfg.toString(), "--weights", weights.toString(),
             "--out", results.toString()}));
         List<CocoJson.Result> written = CocoJson.readResults(results);
-        List<Detection> dets = Detector.load(cfg, weights).detect(dir.resolve("0.jpg"));
+        List<Detection> dets;
+        try (Detector detector = Detector.load(cfg, weights)) {
+            dets = detector.detect(dir.resolve("0.jpg"));
+        }
         assertEquals(written.size(), dets.size());
         for (int i = 0; i < dets.size(); i++) {
             assertEquals(dets.get(i).score(), (float) written.get(i).score());
@@ -159,7 +163,10 @@ class OneTestPipelineTest {
         assertEquals(2, DwCli.execute(new String[] {"test", "--config", cfg.toString(), "--weights", weights.toString(),
             "--out", results.toString(), "--cfg-options", "data.ignore_orientation=true"}));
         Files.writeString(cfg, Files.readString(cfg) + "  ignore_orientation: true\n");
-        List<Detection> stored = Detector.load(cfg, weights).detect(dir.resolve("0.jpg"));
+        List<Detection> stored;
+        try (Detector detector = Detector.load(cfg, weights)) {
+            stored = detector.detect(dir.resolve("0.jpg"));
+        }
         assertTrue(stored.stream().anyMatch(d -> d.x2() > 11.0001f), "the stored (landscape) image was used");
     }
 }
