@@ -15,7 +15,11 @@ import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.head.LevelOutput;
 import dev.dwjava.train.solver.LrSchedule;
 import dev.dwjava.train.solver.Optimizer;
+import dev.dwjava.core.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * Runs the training step (forward → DW loss → backward → SGD) over epochs of batches; everything else is a
@@ -131,29 +135,45 @@ public final class Trainer {
         try (TensorScope scope = TensorScope.open()) {
             long t0 = System.nanoTime();
             List<LevelOutput> out = model.forward(batch.images());
-            checkFinite(out, batch.images(), epoch);
+            if (!out.get(0).clsLogits().is_cpu()) {
+                // On a GPU a NaN reaching the BCE is a device-side assert that ends the process: check first (one read).
+                // On the CPU the BCE itself refuses it, and the diagnosis below runs only then.
+                checkFinite(out, batch.images(), epoch);
+            }
             long t1 = System.nanoTime();
-            DwLossResult l = loss.compute(points(out), predictions(out), onDeviceOf(out, batch.targets()));
+            DwLossResult l;
+            try {
+                l = loss.compute(points(out), predictions(out), onDeviceOf(out, batch.targets()));
+            } catch (RuntimeException e) {
+                checkFinite(out, batch.images(), epoch);   // throws the divergence with its cause when there is one
+                throw e;
+            }
             Tensor total = l.total();
-            double clsPos = l.clsPos().item_double(), loc = l.loc().item_double(), clsNeg = l.clsNeg().item_double();
             long t2 = System.nanoTime();
-            checkFinite(clsPos, "loss_cls_pos", epoch);
-            checkFinite(loc, "loss_loc", epoch);
-            checkFinite(clsNeg, "loss_cls_neg", epoch);
             sgd.zeroGrad();
             total.backward();
             if (gradientSync != null) {
                 gradientSync.average(sgd.params());
             }
             long t3 = System.nanoTime();
-            double norm = sgd.clipGradNorm(gradClip);
-            if (!Double.isFinite(norm)) {
-                throw new TrainingDivergedException("the gradients diverged (global norm " + norm + ") at iteration " + iter
+            Tensor norm = sgd.clipGradNorm(gradClip);
+            // The step's one host read: the three loss terms and the gradient norm, for the checks and the log.
+            double[] read = Tensors.toDoubles(torch.stack(new TensorVector(l.clsPos().detach().to(ScalarType.Double),
+                    l.loc().detach().to(ScalarType.Double), l.clsNeg().detach().to(ScalarType.Double), norm)));
+            double clsPos = read[0], loc = read[1], clsNeg = read[2], gradNorm = read[3];
+            if (!Double.isFinite(clsPos + loc + clsNeg)) {
+                checkFinite(out, batch.images(), epoch);   // a non-finite forward is the cause to name, when it is one
+            }
+            checkFinite(clsPos, "loss_cls_pos", epoch);
+            checkFinite(loc, "loss_loc", epoch);
+            checkFinite(clsNeg, "loss_cls_neg", epoch);
+            if (!Double.isFinite(gradNorm)) {
+                throw new TrainingDivergedException("the gradients diverged (global norm " + gradNorm + ") at iteration " + iter
                         + " (epoch " + (epoch + 1) + "): training stopped. Lower the learning rate or set solver.grad_clip.");
             }
             sgd.step(lr);
             long t4 = System.nanoTime();
-            StepResult r = new StepResult(epoch, iter, lr, clsPos, loc, clsNeg, norm, ms(t1 - t0), ms(t2 - t1),
+            StepResult r = new StepResult(epoch, iter, lr, clsPos, loc, clsNeg, gradNorm, ms(t1 - t0), ms(t2 - t1),
                     ms(t3 - t2), ms(t4 - t3), dataMs);
             iter++;
             return r;
@@ -165,6 +185,16 @@ public final class Trainer {
      * weights (the previous step made them non-finite), or the forward itself (it overflowed on finite values).
      */
     private void checkFinite(List<LevelOutput> out, Tensor images, int epoch) {
+        // One fused reduction and one read in the common case; the per-tensor reads only to say what diverged.
+        TensorVector sums = new TensorVector();
+        for (LevelOutput o : out) {
+            for (Tensor t : new Tensor[] {o.clsLogits(), o.distances(), o.objLogits()}) {
+                sums.push_back(t.detach().sum().to(ScalarType.Double));
+            }
+        }
+        if (Double.isFinite(torch.stack(sums).sum().item_double())) {
+            return;
+        }
         for (int l = 0; l < out.size(); l++) {
             LevelOutput o = out.get(l);
             String[] names = {"class logits", "distances", "objectness logits"};

@@ -91,7 +91,7 @@ public final class AdamW implements Optimizer {
     }
 
     @Override
-    public double clipGradNorm(double maxNorm) {
+    public Tensor clipGradNorm(double maxNorm) {
         return Sgd.clipGradNorm(params, maxNorm);
     }
 

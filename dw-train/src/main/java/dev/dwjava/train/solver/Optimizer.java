@@ -23,8 +23,13 @@ public interface Optimizer {
     /** Clears the gradients before the next backward. */
     void zeroGrad();
 
-    /** Global L2 norm of all gradients; scales them down to {@code maxNorm} when above it (0: never). @return the norm */
-    double clipGradNorm(double maxNorm);
+    /**
+     * Global L2 norm of all gradients; scales them down to {@code maxNorm} when above it (0: never). Runs on the device
+     * without a host read, so that a step needs one read in all (see {@code Trainer.step}).
+     *
+     * @return the norm, a float64 scalar tensor on the parameters' device
+     */
+    Tensor clipGradNorm(double maxNorm);
 
     /** The optimizer's state by name (for checkpoints). */
     Map<String, Tensor> state();

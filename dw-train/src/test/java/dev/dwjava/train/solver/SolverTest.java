@@ -94,7 +94,7 @@ class SolverTest {
             Tensor w = Tensors.of(new double[] {1, 1}, ScalarType.Double, 2).requires_grad_(true);
             Sgd sgd = new Sgd(List.of(new Sgd.Param("w", w, 0)), 0.9);
             w.mul(Tensors.of(new double[] {3, 4}, ScalarType.Double, 2)).sum().backward();
-            assertEquals(5.0, sgd.clipGradNorm(1.0), 1e-12);
+            assertEquals(5.0, sgd.clipGradNorm(1.0).item_double(), 1e-12);
             assertArrayEquals(new double[] {0.6, 0.8}, Tensors.toDoubles(w.grad()), 1e-6);
         }
     }
