@@ -27,6 +27,7 @@ public final class DwDetector extends Layer {
     private final DwHead head;
     private ComputeDevice device = ComputeDevice.CPU;
 
+    /** A model of {@code config}'s architecture with freshly initialised weights, on the CPU. */
     public DwDetector(ModelConfig config) {
         this.config = config;
         backbone = child("backbone", new ResNet(config.depth(), config.baseWidth(), config.frozenStages(), config.dcn()));
@@ -36,6 +37,7 @@ public final class DwDetector extends Layer {
                 config.gnGroups(), config.numClasses(), config.boxRefine(), config.dcn(), ModelConfig.STRIDES));
     }
 
+    /** The architecture this model was built with. */
     public ModelConfig config() {
         return config;
     }
