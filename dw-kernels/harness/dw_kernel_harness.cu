@@ -921,7 +921,7 @@ std::string check_case_as(const Case& c, const CheckOptions& o, Comparison& r) {
 inline int run_check(const std::string& dir, const CheckOptions& o, const std::string& filter) {
     namespace fs = std::filesystem;
     if (!fs::is_directory(dir)) {
-        std::fprintf(stderr, "check: %s is not a directory (the contract cases are written by the Java tests; see README.md)\n",
+        std::fprintf(stderr, "check: %s is not a directory (the contract cases are written by the Java tests; see docs/gpu.md)\n",
                      dir.c_str());
         return 2;
     }

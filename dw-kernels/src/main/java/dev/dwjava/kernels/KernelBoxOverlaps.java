@@ -4,7 +4,6 @@ import dev.dwjava.core.box.BoxOps;
 import dev.dwjava.core.box.BoxOverlaps;
 import dev.dwjava.core.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /** {@link BoxOverlaps} with the {@code dw_pairwise_overlaps} kernel: one thread per (i, j), no broadcast temporaries. */
 public final class KernelBoxOverlaps implements BoxOverlaps {

@@ -20,6 +20,7 @@ public record ModelConfig(int depth, int baseWidth, int frozenStages, int fpnCha
     /** FPN strides of P3..P7. */
     public static final int[] STRIDES = {8, 16, 32, 64, 128};
 
+    /** Checks every field; a value out of range is an error naming the field. */
     public ModelConfig {
         if (depth != 18 && depth != 34 && depth != 50 && depth != 101) {
             throw new IllegalArgumentException("model.depth must be 18, 34, 50 or 101, found " + depth);

@@ -28,6 +28,7 @@ public abstract sealed class ResidualBlock extends Layer permits BasicBlock, Bot
         }
     }
 
+    /** The block's output, ReLU of residual plus identity (downsampled when the block has {@code downsample}). */
     public abstract Tensor forward(Tensor x);
 
     /** The block's convolutions, for initialisation. */

@@ -85,7 +85,7 @@ public final class DwHead extends Layer {
     private static void initTower(Indexed<ConvModule> tower) {
         for (ConvModule m : tower.items()) {
             // conv_offset N(0, 0.01), not zero: DW ran on mmdetection 2.18.0 (strongwolf/DW train.py has no 2.18.1
-            // init_random_seed); re-zeroing it came in 2.19.1 (open-mmlab/mmdetection#6625). See README "Choices".
+            // init_random_seed); re-zeroing it came in 2.19.1 (open-mmlab/mmdetection#6625). See docs/design.md.
             Init.normal(m.conv != null ? m.conv : m.deformConv.convOffset, 0.01, 0);
         }
     }

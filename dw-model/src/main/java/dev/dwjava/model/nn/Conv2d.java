@@ -10,6 +10,10 @@ public final class Conv2d extends Layer {
     public final Tensor bias;
     public final int inChannels, outChannels, kernel, stride, padding;
 
+    /**
+     * A square {@code kernel} with the given stride and padding; {@code weight} stays uninitialised until the owner
+     * initialises or loads it.
+     */
     public Conv2d(int inChannels, int outChannels, int kernel, int stride, int padding, boolean withBias) {
         this.inChannels = inChannels;
         this.outChannels = outChannels;
@@ -20,6 +24,7 @@ public final class Conv2d extends Layer {
         this.bias = withBias ? parameter("bias", torch.zeros(outChannels), true) : null;
     }
 
+    /** (B, in, H, W) → (B, out, H', W'), dilation 1, one group. */
     public Tensor forward(Tensor x) {
         return torch.conv2d(x, weight, bias == null ? new TensorOptional() : new TensorOptional(bias),
                 new long[] {stride, stride}, new long[] {padding, padding}, new long[] {1, 1}, 1);
@@ -30,6 +35,7 @@ public final class Conv2d extends Layer {
         return (long) inChannels * kernel * kernel;
     }
 
+    /** out·k², see {@link #fanIn()}. */
     public long fanOut() {
         return (long) outChannels * kernel * kernel;
     }

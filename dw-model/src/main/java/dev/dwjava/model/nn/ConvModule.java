@@ -13,6 +13,7 @@ public final class ConvModule extends Layer {
     public final ModulatedDeformConv2d deformConv;
     private final GroupNorm gn;
 
+    /** With a plain conv; {@code gn} null gives the conv alone (no norm, no ReLU). */
     public ConvModule(Conv2d conv, GroupNorm gn) {
         this.conv = child("conv", conv);
         this.deformConv = null;

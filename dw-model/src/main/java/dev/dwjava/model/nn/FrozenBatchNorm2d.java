@@ -13,6 +13,7 @@ public final class FrozenBatchNorm2d extends Layer {
     public static final double EPS = 1e-5;
     public final Tensor weight, bias, runningMean, runningVar;
 
+    /** Identity statistics (mean 0, variance 1) and affine (weight 1, bias 0) until weights are loaded. */
     public FrozenBatchNorm2d(int channels) {
         weight = parameter("weight", torch.ones(channels), true);
         bias = parameter("bias", torch.zeros(channels), true);
@@ -21,6 +22,7 @@ public final class FrozenBatchNorm2d extends Layer {
         buffer("num_batches_tracked", torch.zeros(new long[0], new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Long)));
     }
 
+    /** (B, C, H, W) normalised with the running statistics, eps {@link #EPS}; the statistics are never updated. */
     public Tensor forward(Tensor x) {
         return torch.batch_norm(x, new TensorOptional(weight), new TensorOptional(bias), new TensorOptional(runningMean),
                 new TensorOptional(runningVar), false, 0.1, EPS, true);

@@ -1,7 +1,6 @@
 package dev.dwjava.model.nn;
 
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /** Weight initializers with PyTorch's fan conventions, drawing from libtorch's seeded default generator. */
 public final class Init {

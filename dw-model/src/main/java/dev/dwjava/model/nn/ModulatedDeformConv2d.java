@@ -28,6 +28,7 @@ public final class ModulatedDeformConv2d extends Layer {
     public final Conv2d convOffset;
     public final int inChannels, outChannels, stride, padding;
 
+    /** A 3×3 DCNv2 with padding 1, initialised as mmcv does ({@link Init#deformDefault}). */
     public ModulatedDeformConv2d(int inChannels, int outChannels, int stride, boolean withBias) {
         this.inChannels = inChannels;
         this.outChannels = outChannels;
@@ -39,6 +40,7 @@ public final class ModulatedDeformConv2d extends Layer {
         Init.deformDefault(this);
     }
 
+    /** (B, in, H, W) → (B, out, H', W'): offsets and mask from {@code conv_offset}, then {@link #deform}. */
     public Tensor forward(Tensor x) {
         Tensor om = convOffset.forward(x);
         return deform(x, om.narrow(1, 0, 2 * TAPS), om.narrow(1, 2 * TAPS, TAPS).sigmoid(), weight, bias, stride, padding);

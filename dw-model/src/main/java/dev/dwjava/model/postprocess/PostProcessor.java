@@ -27,6 +27,7 @@ public final class PostProcessor {
     private final TestConfig config;
     private final Nms nms;
 
+    /** Post-processing with {@code config}'s thresholds and counts, suppressing with {@code nms}. */
     public PostProcessor(TestConfig config, Nms nms) {
         this.config = config;
         this.nms = nms;

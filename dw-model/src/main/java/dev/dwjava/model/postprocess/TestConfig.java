@@ -12,6 +12,7 @@ public record TestConfig(int nmsPre, double scoreThr, double iouThreshold, int m
     /** The DW configs' values. */
     public static final TestConfig DEFAULT = new TestConfig(1000, 0.05, 0.6, 100);
 
+    /** Checks the values: positive counts, an IoU threshold in (0, 1]. */
     public TestConfig {
         if (nmsPre <= 0 || maxPerImage <= 0) {
             throw new IllegalArgumentException("nmsPre and maxPerImage must be positive, found " + nmsPre + ", " + maxPerImage);

@@ -8,10 +8,12 @@ public final class Pickle {
 
     /** A Python tuple. */
     public record Tuple(List<Object> items) {
+        /** Element {@code i} of the tuple. */
         public Object get(int i) {
             return items.get(i);
         }
 
+        /** The tuple's length. */
         public int size() {
             return items.size();
         }

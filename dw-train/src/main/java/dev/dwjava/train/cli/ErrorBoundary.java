@@ -14,9 +14,9 @@ import dev.dwjava.train.engine.TrainingDivergedException;
 
 /**
  * The one place where a failure of a {@code dw} command becomes what the user sees: one line that names the file, key,
- * record or tensor and says what to do, and an exit code (README: 0 success, 1 a check failed, 2 bad usage or bad
- * input, including the environment: missing files, permissions, a full disk; 3 a peer of a distributed job died or
- * timed out). Stack traces are printed only with
+ * record or tensor and says what to do, and an exit code (docs/commands.md: 0 success, 1 a check failed, 2 bad usage
+ * or bad input, including the environment: missing files, permissions, a full disk; 3 a peer of a distributed job died
+ * or timed out). Stack traces are printed only with
  * {@code --debug} or {@code DW_LOG_LEVEL=DEBUG}.
  */
 final class ErrorBoundary {

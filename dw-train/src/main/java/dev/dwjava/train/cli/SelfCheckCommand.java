@@ -8,7 +8,6 @@ import dev.dwjava.core.reference.BundledCases;
 import dev.dwjava.core.reference.Comparison;
 import dev.dwjava.core.reference.LossCaseRunner;
 import dev.dwjava.core.reference.ReferenceCase;
-import dev.dwjava.core.runtime.Torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
