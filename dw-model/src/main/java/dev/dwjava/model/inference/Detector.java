@@ -17,7 +17,7 @@ import dev.dwjava.core.tensor.Tensors;
 import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.ModelConfig;
 import dev.dwjava.model.config.ConfigFiles;
-import dev.dwjava.model.head.LevelOutput;
+import dev.dwjava.model.head.HeadOutputs;
 import dev.dwjava.model.postprocess.Detections;
 import dev.dwjava.model.postprocess.PostProcessor;
 import dev.dwjava.model.postprocess.TestConfig;
@@ -71,7 +71,7 @@ public final class Detector {
 
     /**
      * As {@link #load(Path, Path)}, running on {@code device} with {@code nms} in post-processing (for a GPU, pass
-     * dw-kernels' {@code Accelerated.nms()}).
+     * dw-kernels' {@code Ops.forDevice(device).nms()}).
      */
     public static Detector load(Path config, Path weights, ComputeDevice device, Nms nms) throws IOException {
         Torch.init();
@@ -117,7 +117,7 @@ public final class Detector {
     public List<Detection> detect(RgbImage image) {
         try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
             TestPipeline.Input in = pipeline.prepare(image);
-            List<LevelOutput> out = model.forward(in.tensor());
+            HeadOutputs out = model.forward(in.tensor());
             Detections d = postProcessor.process(out, 0, in.meta()).detections();
             float[] boxes = Tensors.toFloats(d.boxes()), scores = Tensors.toFloats(d.scores());
             long[] labels = Tensors.toLongs(d.labels());

@@ -6,7 +6,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,12 +20,11 @@ import dev.dwjava.core.runtime.ComputeDevice;
 import dev.dwjava.core.runtime.Torch;
 import dev.dwjava.data.coco.CocoDataset;
 import dev.dwjava.data.loader.Augmentation;
-import dev.dwjava.data.loader.DetectionBatch;
 import dev.dwjava.data.loader.DetectionLoader;
 import dev.dwjava.data.synthetic.SyntheticCoco;
 import dev.dwjava.eval.coco.CocoEvalResult;
 import dev.dwjava.eval.test.DatasetTester;
-import dev.dwjava.kernels.Accelerated;
+import dev.dwjava.kernels.Ops;
 import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.inference.Detection;
 import dev.dwjava.model.inference.Detector;
@@ -44,7 +42,6 @@ import dev.dwjava.train.engine.CheckpointHook;
 import dev.dwjava.train.engine.Checkpoints;
 import dev.dwjava.train.engine.MetricsLog;
 import dev.dwjava.train.engine.ProgressLogger;
-import dev.dwjava.train.engine.TrainBatch;
 import dev.dwjava.train.engine.TrainHook;
 import dev.dwjava.train.engine.TrainingDivergedException;
 import dev.dwjava.train.engine.WorkDirLock;
@@ -174,8 +171,9 @@ public final class TrainRunner {
         try (DetectionLoader loader = new DetectionLoader(train, trainAug, cfg.data().imagesPerProcess(), cfg.data().workers(),
                 cfg.runtime().seed(), true, collectives.rank(), collectives.worldSize(), cfg.data().ignoreOrientation());
              MetricsLog metrics = main ? new MetricsLog(workDir.resolve("metrics.jsonl")) : null) {   // rank 0 alone writes
-            // On a GPU the fused DW weighting kernels run when the jar carries them; libtorch otherwise.
-            DwLoss loss = new DwLoss(Accelerated.assigner(), new RankMean(collectives));
+            // On a GPU the fused DW weighting and NMS kernels run when the jar carries them; libtorch otherwise.
+            Ops ops = Ops.forDevice(device);
+            DwLoss loss = new DwLoss(ops.assigner(), new RankMean(collectives));
             Trainer trainer = new Trainer(model, loss, sgd, new LrSchedule(lr, cfg.solver()), cfg.solver().gradClip(),
                     cfg.solver().epochs(), loader.batchesPerEpoch(), startEpoch, startIter);
             if (collectives.worldSize() > 1) {
@@ -188,7 +186,7 @@ public final class TrainRunner {
                         epoch -> new Checkpoints.Meta(epoch, trainer.iteration(), cfg.runtime().seed(), loaded.yaml(),
                                 Torch.init().toString()), out));
                 if (cfg.runtime().evalInterval() > 0) {
-                    trainer.addHook(evalHook(cfg, val, metrics));
+                    trainer.addHook(evalHook(cfg, val, metrics, ops));
                 }
             }
             // The other ranks wait while rank 0 checkpoints and evaluates.
@@ -199,7 +197,7 @@ public final class TrainRunner {
                 }
             });
             try {
-                trainer.train(epoch -> batches(loader.epoch(epoch)));
+                trainer.train(loader::epoch);
             } catch (TrainingDivergedException e) {
                 // Say what there is to go back to: the trainer does not know the work dir.
                 java.util.Optional<Path> last = main ? new Checkpoints(workDir, 1).latest() : java.util.Optional.empty();
@@ -223,7 +221,7 @@ public final class TrainRunner {
 
     private CocoEvalResult lastEval;
 
-    private TrainHook evalHook(DwConfig cfg, CocoDataset val, MetricsLog metrics) {
+    private TrainHook evalHook(DwConfig cfg, CocoDataset val, MetricsLog metrics, Ops ops) {
         return new TrainHook() {
             @Override
             public void afterEpoch(Trainer t, int epoch) {
@@ -234,7 +232,7 @@ public final class TrainRunner {
                 try {
                     out.println("Evaluating on " + val.size() + " val images after epoch " + done);
                     lastEval = new DatasetTester(t.model(), cfg.test(), loaded.testPipeline(), cfg.data().workers(),
-                            Accelerated.nms()).run(val, 0, null, out);
+                            ops.nms()).run(val, 0, null, out);
                     out.print(lastEval.summary());
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("epoch", done);
@@ -248,21 +246,6 @@ public final class TrainRunner {
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
-            }
-        };
-    }
-
-    private static Iterator<TrainBatch> batches(Iterator<DetectionBatch> it) {
-        return new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return it.hasNext();
-            }
-
-            @Override
-            public TrainBatch next() {
-                DetectionBatch b = it.next();
-                return new TrainBatch(b.images(), b.targets());
             }
         };
     }

@@ -19,15 +19,15 @@ import dev.dwjava.core.runtime.ComputeDevice;
 import dev.dwjava.core.runtime.TensorScope;
 import dev.dwjava.core.runtime.Torch;
 import dev.dwjava.core.tensor.Tensors;
-import dev.dwjava.kernels.Accelerated;
+import dev.dwjava.data.loader.DetectionBatch;
+import dev.dwjava.kernels.Ops;
 import dev.dwjava.model.DwDetector;
-import dev.dwjava.model.head.LevelOutput;
+import dev.dwjava.model.head.HeadOutputs;
 import dev.dwjava.model.postprocess.ImageMeta;
 import dev.dwjava.model.postprocess.PostProcessor;
 import dev.dwjava.model.weights.WeightLoader;
 import dev.dwjava.train.config.DwConfig;
 import dev.dwjava.train.engine.StepResult;
-import dev.dwjava.train.engine.TrainBatch;
 import dev.dwjava.train.engine.Trainer;
 import dev.dwjava.train.solver.LrSchedule;
 import dev.dwjava.train.solver.Sgd;
@@ -123,13 +123,13 @@ public final class BenchCommand {
             if (weights != null) {
                 WeightLoader.loadModel(model, weights, true);
             }
-            PostProcessor post = new PostProcessor(cfg.test(), Accelerated.nms());
+            PostProcessor post = new PostProcessor(cfg.test(), Ops.forDevice(ComputeDevice.parse(device)).nms());
             double[] fwd = new double[iters], pp = new double[iters];
             for (int k = -2; k < iters; k++) {
                 try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
                     Tensor x = torch.randn(batch, 3, hw[0], hw[1]);
                     long t0 = System.nanoTime();
-                    List<LevelOutput> out = model.forward(x);
+                    HeadOutputs out = model.forward(x);
                     sync();
                     long t1 = System.nanoTime();
                     for (int b = 0; b < batch; b++) {
@@ -167,7 +167,7 @@ public final class BenchCommand {
             DwDetector model = model(cfg);
             Sgd sgd = new Sgd(Sgd.groups(WeightLoader.stateOf(model), cfg.solver().weightDecay(), cfg.solver().normDecay()),
                     cfg.solver().momentum());
-            Trainer trainer = new Trainer(model, new DwLoss(Accelerated.assigner(), RankAverager.SINGLE_PROCESS), sgd, new LrSchedule(1e-4, cfg.solver()), 0, 1, iters,
+            Trainer trainer = new Trainer(model, new DwLoss(Ops.forDevice(ComputeDevice.parse(device)).assigner(), RankAverager.SINGLE_PROCESS), sgd, new LrSchedule(1e-4, cfg.solver()), 0, 1, iters,
                     0, cfg.solver().warmupIters());
             Random r = new Random(0);
             List<StepResult> steps = new ArrayList<>();
@@ -185,7 +185,7 @@ public final class BenchCommand {
                         }
                         targets.add(new GroundTruth(Tensors.of(boxes, ScalarType.Float, gts, 4), Tensors.ofLongs(labels, gts)));
                     }
-                    StepResult s = trainer.step(new TrainBatch(torch.randn(batch, 3, hw[0], hw[1]), targets), 0, 0);
+                    StepResult s = trainer.step(DetectionBatch.ofInputs(torch.randn(batch, 3, hw[0], hw[1]), targets), 0, 0);
                     if (k >= 0) {
                         steps.add(s);
                     }

@@ -12,7 +12,7 @@ import dev.dwjava.core.image.ImageDecoder;
 import dev.dwjava.core.image.RgbImage;
 import dev.dwjava.core.runtime.ComputeDevice;
 import dev.dwjava.core.runtime.Torch;
-import dev.dwjava.kernels.Accelerated;
+import dev.dwjava.kernels.Ops;
 import dev.dwjava.model.inference.Detection;
 import dev.dwjava.model.inference.DetectionPainter;
 import dev.dwjava.model.inference.Detector;
@@ -57,7 +57,7 @@ public final class DetectCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--image " + image + ": file not found");
         }
         Torch.init();
-        Detector detector = Detector.load(config, weights, ComputeDevice.parse(device), Accelerated.nms());
+        Detector detector = Detector.load(config, weights, ComputeDevice.parse(device), Ops.forDevice(ComputeDevice.parse(device)).nms());
         // Decoded once, as the detector decodes (EXIF orientation included), so the boxes fit the picture drawn.
         RgbImage img = ImageDecoder.decode(image, detector.pipeline().ignoreOrientation());
         List<Detection> dets = detector.detect(img).stream().filter(d -> d.score() > scoreThr).toList();

@@ -12,7 +12,7 @@ import dev.dwjava.data.coco.CocoDataset;
 import dev.dwjava.data.coco.CocoJson;
 import dev.dwjava.eval.coco.CocoEvalResult;
 import dev.dwjava.eval.test.DatasetTester;
-import dev.dwjava.kernels.Accelerated;
+import dev.dwjava.kernels.Ops;
 import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.weights.WeightLoader;
 import dev.dwjava.train.config.DwConfig;
@@ -64,7 +64,8 @@ public final class TestCommand implements Callable<Integer> {
                 cfg.data().linksOutsideRoot());
         val.checkClasses(cfg.classes(), config + ": classes");
         Path results = out != null ? out : Path.of("work_dirs", loaded.name(), "results.bbox.json");
-        DatasetTester tester = new DatasetTester(model, cfg.test(), loaded.testPipeline(), cfg.data().workers(), Accelerated.nms());
+        DatasetTester tester = new DatasetTester(model, cfg.test(), loaded.testPipeline(), cfg.data().workers(),
+                Ops.forDevice(cfg.runtime().computeDevice().forLocalRank(env.localRank())).nms());
         CocoEvalResult r;
         if (!env.distributed()) {
             r = tester.run(val, limit, results, System.err);

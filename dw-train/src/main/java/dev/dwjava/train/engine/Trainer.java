@@ -7,11 +7,10 @@ import java.util.List;
 import dev.dwjava.core.dw.DwLoss;
 import dev.dwjava.core.dw.DwLossResult;
 import dev.dwjava.core.dw.GroundTruth;
-import dev.dwjava.core.dw.ImagePredictions;
-import dev.dwjava.core.point.Levels;
-import dev.dwjava.core.point.PointGrid;
 import dev.dwjava.core.runtime.TensorScope;
+import dev.dwjava.data.loader.DetectionBatch;
 import dev.dwjava.model.DwDetector;
+import dev.dwjava.model.head.HeadOutputs;
 import dev.dwjava.model.head.LevelOutput;
 import dev.dwjava.train.solver.LrSchedule;
 import dev.dwjava.train.solver.Sgd;
@@ -25,7 +24,7 @@ public final class Trainer {
     /** Supplies the batches of one epoch (the sampler's order for that epoch). */
     @FunctionalInterface
     public interface EpochData {
-        Iterator<TrainBatch> epoch(int epoch);
+        Iterator<DetectionBatch> epoch(int epoch);
     }
 
     private final DwDetector model;
@@ -99,7 +98,7 @@ public final class Trainer {
             for (int epoch = nextEpoch; epoch < epochs; epoch++) {
                 int e = epoch;
                 hooks.forEach(h -> h.beforeEpoch(this, e));
-                Iterator<TrainBatch> it = data.epoch(epoch);
+                Iterator<DetectionBatch> it = data.epoch(epoch);
                 while (true) {
                     // One scope per iteration holds the batch and everything the step makes.
                     try (TensorScope scope = TensorScope.open()) {
@@ -107,7 +106,7 @@ public final class Trainer {
                         if (!it.hasNext()) {
                             break;
                         }
-                        TrainBatch batch = it.next();
+                        DetectionBatch batch = it.next();
                         double dataMs = ms(System.nanoTime() - w0);
                         StepResult r = step(batch, epoch, dataMs);
                         hooks.forEach(h -> h.afterStep(this, r));
@@ -126,14 +125,14 @@ public final class Trainer {
     }
 
     /** One optimisation step on {@code batch}. */
-    public StepResult step(TrainBatch batch, int epoch, double dataMs) {
+    public StepResult step(DetectionBatch batch, int epoch, double dataMs) {
         double lr = schedule.lr(iter, epoch);
         try (TensorScope scope = TensorScope.open()) {
             long t0 = System.nanoTime();
-            List<LevelOutput> out = model.forward(batch.images());
+            HeadOutputs out = model.forward(batch.images());
             checkFinite(out, batch.images(), epoch);
             long t1 = System.nanoTime();
-            DwLossResult l = loss.compute(points(out), predictions(out), onDeviceOf(out, batch.targets()));
+            DwLossResult l = loss.compute(out.points(), out.predictions(), onDeviceOf(out, batch.targets()));
             Tensor total = l.total();
             double clsPos = l.clsPos().item_double(), loc = l.loc().item_double(), clsNeg = l.clsNeg().item_double();
             long t2 = System.nanoTime();
@@ -164,9 +163,9 @@ public final class Trainer {
      * NaN/Inf in the head outputs would make the loss throw inside BCE. Say what diverged: the input batch, the
      * weights (the previous step made them non-finite), or the forward itself (it overflowed on finite values).
      */
-    private void checkFinite(List<LevelOutput> out, Tensor images, int epoch) {
-        for (int l = 0; l < out.size(); l++) {
-            LevelOutput o = out.get(l);
+    private void checkFinite(HeadOutputs out, Tensor images, int epoch) {
+        for (int l = 0; l < out.numLevels(); l++) {
+            LevelOutput o = out.level(l);
             String[] names = {"class logits", "distances", "objectness logits"};
             Tensor[] ts = {o.clsLogits(), o.distances(), o.objLogits()};
             for (int k = 0; k < 3; k++) {
@@ -198,44 +197,16 @@ public final class Trainer {
     }
 
     /** The targets on the device of the head outputs (the data loader produces them on the CPU). */
-    static List<GroundTruth> onDeviceOf(List<LevelOutput> out, List<GroundTruth> targets) {
-        Tensor like = out.get(0).clsLogits();
-        if (like.is_cpu()) {
+    static List<GroundTruth> onDeviceOf(HeadOutputs out, List<GroundTruth> targets) {
+        if (out.onCpu()) {
             return targets;
         }
         List<GroundTruth> moved = new ArrayList<>();
         for (GroundTruth gt : targets) {
-            moved.add(new GroundTruth(gt.boxes().to(like.device(), gt.boxes().scalar_type()),
-                    gt.labels().to(like.device(), gt.labels().scalar_type())));
+            moved.add(new GroundTruth(gt.boxes().to(out.device(), gt.boxes().scalar_type()),
+                    gt.labels().to(out.device(), gt.labels().scalar_type())));
         }
         return moved;
-    }
-
-    static PointGrid points(List<LevelOutput> out) {
-        List<dev.dwjava.core.point.FeatureLevel> levels = new ArrayList<>();
-        for (LevelOutput o : out) {
-            levels.add(new dev.dwjava.core.point.FeatureLevel((int) o.clsLogits().size(2), (int) o.clsLogits().size(3), o.stride()));
-        }
-        return PointGrid.generate(levels, o0(out).clsLogits().scalar_type()).to(o0(out).clsLogits().device());
-    }
-
-    static List<ImagePredictions> predictions(List<LevelOutput> out) {
-        List<Tensor> cls = new ArrayList<>(), dist = new ArrayList<>(), obj = new ArrayList<>();
-        for (LevelOutput o : out) {
-            cls.add(o.clsLogits());
-            dist.add(o.distances());
-            obj.add(o.objLogits());
-        }
-        List<Tensor> c = Levels.toImages(cls), d = Levels.toImages(dist), ob = Levels.toImages(obj);
-        List<ImagePredictions> preds = new ArrayList<>();
-        for (int b = 0; b < c.size(); b++) {
-            preds.add(new ImagePredictions(c.get(b), d.get(b), ob.get(b).reshape(-1)));
-        }
-        return preds;
-    }
-
-    private static LevelOutput o0(List<LevelOutput> out) {
-        return out.get(0);
     }
 
     private static double ms(long nanos) {
