@@ -1,24 +1,28 @@
 package dev.dwjava.kernels;
 
 import dev.dwjava.core.box.BoxOps;
-import dev.dwjava.core.box.BoxOverlaps;
 import dev.dwjava.core.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
 
-/** {@link BoxOverlaps} with the {@code dw_pairwise_overlaps} kernel: one thread per (i, j), no broadcast temporaries. */
-public final class KernelBoxOverlaps implements BoxOverlaps {
+/**
+ * {@link BoxOps#pairwiseIou} and {@link BoxOps#pairwiseGiou} with the {@code dw_pairwise_overlaps} kernel: one thread
+ * per (i, j), no broadcast temporaries. No production path needs pairwise overlaps (the DW assignment takes aligned
+ * IoUs of its inside pairs); this exists so that the tests, the contract cases and the benchmarks exercise the IoU
+ * device functions of {@code box_overlaps.cu}, which the fused weighting kernel is built on.
+ */
+public final class KernelBoxOverlaps {
     private final KernelLauncher launcher;
 
     public KernelBoxOverlaps(KernelLauncher launcher) {
         this.launcher = launcher;
     }
 
-    @Override
+    /** @return (N, M) IoU of (N, 4) and (M, 4) xyxy boxes */
     public Tensor pairwiseIou(Tensor a, Tensor b) {
         return pairwise(a, b, false);
     }
 
-    @Override
+    /** @return (N, M) GIoU, in [-1, 1] */
     public Tensor pairwiseGiou(Tensor a, Tensor b) {
         return pairwise(a, b, true);
     }

@@ -6,7 +6,10 @@ import dev.dwjava.core.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
-/** {@link PairPriors} with the {@code dw_pair_priors} kernel, which computes both quantities in one pass. */
+/**
+ * {@link PairPriors} with the {@code dw_pair_priors} kernel, which also computes the FCOS centerness of each pair in the
+ * same pass ({@link #both}; the contract cases check it, DW itself does not use it).
+ */
 public final class KernelPairPriors implements PairPriors {
     private final KernelLauncher launcher;
 
@@ -17,12 +20,6 @@ public final class KernelPairPriors implements PairPriors {
     @Override
     public Tensor centerPrior(Tensor pairXy, Tensor pairStride, Tensor pairGtBox) {
         return both(pairXy, pairStride, pairGtBox)[0];
-    }
-
-    @Override
-    public Tensor centerness(Tensor pairXy, Tensor pairGtBox) {
-        // The stride only scales the prior; ones keep the kernel's single pass.
-        return both(pairXy, torch.ones_like(pairXy.select(1, 0)), pairGtBox)[1];
     }
 
     /** @return {center prior (n), centerness (n)} */

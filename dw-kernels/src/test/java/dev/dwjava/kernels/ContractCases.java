@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Random;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.dwjava.core.box.BoxOverlaps;
+import dev.dwjava.core.box.BoxOps;
 import dev.dwjava.core.box.CpuNms;
 import dev.dwjava.core.dw.DwAssignment;
 import dev.dwjava.core.dw.DwConstants;
@@ -22,6 +22,7 @@ import dev.dwjava.core.reference.ReferenceCase;
 import dev.dwjava.core.tensor.Tensors;
 import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
@@ -58,8 +59,8 @@ final class ContractCases {
     }
 
     static ContractCase expectOverlaps(ContractCase c) {
-        return c.put("expect_iou", BoxOverlaps.LIBTORCH.pairwiseIou(c.get("a"), c.get("b")))
-                .put("expect_giou", BoxOverlaps.LIBTORCH.pairwiseGiou(c.get("a"), c.get("b")));
+        return c.put("expect_iou", BoxOps.pairwiseIou(c.get("a"), c.get("b")))
+                .put("expect_giou", BoxOps.pairwiseGiou(c.get("a"), c.get("b")));
     }
 
     static ContractCase priors(String name, long seed, int n, ScalarType dtype) {
@@ -70,7 +71,20 @@ final class ContractCases {
     static ContractCase expectPriors(ContractCase c) {
         TorchPairPriors p = new TorchPairPriors();
         return c.put("expect_prior", p.centerPrior(c.get("xy"), c.get("stride"), c.get("boxes")))
-                .put("expect_centerness", p.centerness(c.get("xy"), c.get("boxes")));
+                .put("expect_centerness", centerness(c.get("xy"), c.get("boxes")));
+    }
+
+    /**
+     * FCOS centerness {@code sqrt(min(l, r)/max(l, r) · min(t, b)/max(t, b))} on libtorch: the reference of the second
+     * output of the {@code dw_pair_priors} kernel.
+     */
+    static Tensor centerness(Tensor pairXy, Tensor pairGtBox) {
+        Tensor x = pairXy.select(1, 0), y = pairXy.select(1, 1);
+        Tensor l = x.sub(pairGtBox.select(1, 0)), t = y.sub(pairGtBox.select(1, 1));
+        Tensor r = pairGtBox.select(1, 2).sub(x), b = pairGtBox.select(1, 3).sub(y);
+        Tensor lr = torch.minimum(l, r).div(torch.maximum(l, r));
+        Tensor tb = torch.minimum(t, b).div(torch.maximum(t, b));
+        return lr.mul(tb).sqrt();
     }
 
     static ContractCase nms(String name, long seed, int n, int numClasses, double threshold, ScalarType dtype) {

@@ -2,11 +2,10 @@ package dev.dwjava.model;
 
 import dev.dwjava.core.runtime.ComputeDevice;
 
-import java.util.List;
 
 import dev.dwjava.model.backbone.ResNet;
 import dev.dwjava.model.head.DwHead;
-import dev.dwjava.model.head.LevelOutput;
+import dev.dwjava.model.head.HeadOutputs;
 import dev.dwjava.model.neck.Fpn;
 import dev.dwjava.core.runtime.TensorScope;
 import dev.dwjava.model.nn.Layer;
@@ -51,9 +50,9 @@ public final class DwDetector extends Layer implements AutoCloseable {
 
     /**
      * @param images (B, 3, H, W), H and W multiples of 32; moved to the model's device when they are elsewhere
-     * @return per level P3..P7 the head outputs, on the model's device
+     * @return the head outputs of P3..P7, on the model's device
      */
-    public List<LevelOutput> forward(Tensor images) {
+    public HeadOutputs forward(Tensor images) {
         requireOpen();
         if (images.dim() != 4 || images.size(1) != 3) {
             throw new IllegalArgumentException("images must have shape (B, 3, H, W), found "

@@ -118,7 +118,7 @@ class DwDetectorTest {
             LoadReport report = WeightLoader.loadModel(model, Fixtures.path(fixture + "_mmdet.pth"), true);
             assertTrue(report.clean(), report.toString());
             Map<String, Tensor> io = TorchFile.loadStateDict(Fixtures.path(fixture + "_io.pth"));
-            List<LevelOutput> out = model.forward(io.get("input"));
+            List<LevelOutput> out = model.forward(io.get("input")).levels();
             assertEquals(5, out.size());
             for (int l = 0; l < 5; l++) {
                 assertClose(io.get("cls_" + l), out.get(l).clsLogits(), "cls_" + l);
@@ -147,7 +147,7 @@ class DwDetectorTest {
             for (Tensor p : model.parameterList()) {
                 assertTrue(Tensors.hasType(p, org.bytedeco.pytorch.global.torch.ScalarType.Double));
             }
-            List<LevelOutput> out = model.forward(io.get("input").to(org.bytedeco.pytorch.global.torch.ScalarType.Double));
+            List<LevelOutput> out = model.forward(io.get("input").to(org.bytedeco.pytorch.global.torch.ScalarType.Double)).levels();
             for (int l = 0; l < 5; l++) {
                 assertTrue(Tensors.hasType(out.get(l).clsLogits(), org.bytedeco.pytorch.global.torch.ScalarType.Double));
                 assertClose(io.get("cls_" + l).to(org.bytedeco.pytorch.global.torch.ScalarType.Double), out.get(l).clsLogits(), "cls_" + l);

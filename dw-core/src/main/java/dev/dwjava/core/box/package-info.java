@@ -1,2 +1,2 @@
-/** Box value type ({@link dev.dwjava.core.box.Boxes}, always xyxy pixels), box arithmetic, distance coding, NMS. */
+/** Box arithmetic on (N, 4) xyxy pixel tensors ({@link dev.dwjava.core.box.BoxOps}), distance coding, NMS. */
 package dev.dwjava.core.box;

@@ -3,8 +3,8 @@ package dev.dwjava.core.dw;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Quantities of (point, GT) pairs that depend only on geometry: the DW Gaussian center prior (docs/DW_SPEC.md §3.2) and the
- * FCOS centerness target. Implemented on libtorch ({@link TorchPairPriors}) and by the CUDA kernels in dw-kernels.
+ * The DW Gaussian center prior of (point, GT) pairs (docs/DW_SPEC.md §3.2), which depends only on geometry; what
+ * {@link TorchDwAssigner} is given. Implemented on libtorch ({@link TorchPairPriors}) and by a kernel in dw-kernels.
  */
 public interface PairPriors {
     /**
@@ -17,12 +17,4 @@ public interface PairPriors {
      * @return (n)
      */
     Tensor centerPrior(Tensor pairXy, Tensor pairStride, Tensor pairGtBox);
-
-    /**
-     * FCOS centerness {@code sqrt(min(l, r)/max(l, r) · min(t, b)/max(t, b))} of the point's distances to the box
-     * sides; meaningful for points inside the box.
-     *
-     * @return (n)
-     */
-    Tensor centerness(Tensor pairXy, Tensor pairGtBox);
 }

@@ -25,7 +25,17 @@ import org.bytedeco.pytorch.global.torch;
 public final class TorchDwAssigner implements DwAssigner {
     /** Upper bound of (GT, point) flags materialised at once by the inside test. */
     static final long MAX_MASK_ELEMENTS = 1L << 23;
-    private static final PairPriors PRIORS = new TorchPairPriors();
+    private final PairPriors priors;
+
+    /** With the libtorch center prior. */
+    public TorchDwAssigner() {
+        this(new TorchPairPriors());
+    }
+
+    /** @param priors computes the center prior of the inside pairs (libtorch, or a kernel on the tensors' device) */
+    public TorchDwAssigner(PairPriors priors) {
+        this.priors = priors;
+    }
 
     @Override
     public DwAssignment assign(PointGrid points, ImagePredictions predictions, GroundTruth gt) {
@@ -44,7 +54,7 @@ public final class TorchDwAssigner implements DwAssigner {
         Tensor pairGtBox = gtBoxes.index_select(0, j);                          // (n, 4)
         Tensor pairLabel = gt.labels().index_select(0, j);                      // (n)
 
-        Tensor prior = centerPrior(pairXy, pairStride, pairGtBox);              // (n)   §3.2
+        Tensor prior = priors.centerPrior(pairXy, pairStride, pairGtBox);       // (n)   §3.2
         PairGeometry geo = PairGeometry.of(pairXy, predictions.distances().detach().index_select(0, i), pairGtBox);
         Tensor iou = BoxOps.aligned(geo.predicted(), geo.target(), false, BoxOps.EPS);   // (n)   §3.3
         Tensor pLoc = geo.giouLoss().mul(s(-DwConstants.LOC_SCORE_SCALE)).exp();         // (n)   §3.4
@@ -87,11 +97,6 @@ public final class TorchDwAssigner implements DwAssigner {
     }
 
     record InsidePairs(Tensor point, Tensor gt) {}
-
-    /** Gaussian center prior in units of the point's stride (§3.2), σ and mean fixed. */
-    static Tensor centerPrior(Tensor pairXy, Tensor pairStride, Tensor pairGtBox) {
-        return PRIORS.centerPrior(pairXy, pairStride, pairGtBox);
-    }
 
     /** σ(a_{i,c_j})·σ(o_i) for each pair, detached. */
     private static Tensor jointScoreOfPairs(ImagePredictions p, Tensor i, Tensor label, long numClasses) {

@@ -23,7 +23,7 @@ public final class Levels {
                 throw new IllegalArgumentException("every level must be (B=" + batch + ", K, H, W), found "
                         + java.util.Arrays.toString(level.shape()));
             }
-            flat.push_back(level.permute(0, 2, 3, 1).reshape(batch, -1, level.size(1)));
+            flat.push_back(pointMajor(level));
         }
         Tensor all = torch.cat(flat, 1);                                    // (B, P, K)
         List<Tensor> images = new ArrayList<>();
@@ -31,6 +31,20 @@ public final class Levels {
             images.add(all.select(0, b));
         }
         return images;
+    }
+
+    /**
+     * The one layout change between the head and the per-point tensors: (K, H, W) → (H·W, K) for one image,
+     * (B, K, H, W) → (B, H·W, K) for a batch; points row-major as in {@link PointGrid}.
+     */
+    public static Tensor pointMajor(Tensor level) {
+        if (level.dim() == 3) {
+            return level.permute(1, 2, 0).reshape(-1, level.size(0));
+        }
+        if (level.dim() == 4) {
+            return level.permute(0, 2, 3, 1).reshape(level.size(0), -1, level.size(1));
+        }
+        throw new IllegalArgumentException("a level must be (K, H, W) or (B, K, H, W), found " + java.util.Arrays.toString(level.shape()));
     }
 
     /** The feature levels of per-level tensors with the given strides. */

@@ -2,7 +2,6 @@ package dev.dwjava.core.box;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.dwjava.core.ScopedTensors;
 import dev.dwjava.core.tensor.Tensors;
@@ -72,18 +71,6 @@ class BoxOpsTest {
         assertArrayEquals(Tensors.toDoubles(b), Tensors.toDoubles(BoxOps.xywhToXyxy(BoxOps.xyxyToXywh(b))));
         // Flipping twice is the identity.
         assertArrayEquals(Tensors.toDoubles(b), Tensors.toDoubles(BoxOps.flipHorizontal(BoxOps.flipHorizontal(b, 100), 100)));
-    }
-
-    @Test
-    void boxesValueTypeChecksShapeAndFrame() {
-        assertThrows(IllegalArgumentException.class, () -> new Boxes(Tensors.of(new double[6], ScalarType.Double, 2, 3), ImageFrame.INPUT));
-        Boxes a = new Boxes(boxes(0, 0, 10, 10), ImageFrame.INPUT);
-        Boxes o = new Boxes(boxes(0, 0, 10, 10), ImageFrame.ORIGINAL);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> a.iou(o));
-        assertEquals("boxes are in different frames: INPUT vs ORIGINAL", e.getMessage());
-        Boxes back = a.scale(0.5, 0.25, ImageFrame.ORIGINAL);
-        assertEquals(ImageFrame.ORIGINAL, back.frame());
-        assertArrayEquals(new double[] {1}, Tensors.toDoubles(back.iou(Boxes.fromXywh(Tensors.of(new double[] {0, 0, 5, 2.5}, ScalarType.Double, 1, 4), ImageFrame.ORIGINAL))));
     }
 
     @Test

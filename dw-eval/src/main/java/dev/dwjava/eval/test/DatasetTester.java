@@ -23,7 +23,7 @@ import dev.dwjava.data.loader.SampleMeta;
 import dev.dwjava.eval.coco.CocoEval;
 import dev.dwjava.eval.coco.CocoEvalResult;
 import dev.dwjava.model.DwDetector;
-import dev.dwjava.model.head.LevelOutput;
+import dev.dwjava.model.head.HeadOutputs;
 import dev.dwjava.model.inference.TestPipeline;
 import dev.dwjava.model.postprocess.Detections;
 import dev.dwjava.model.postprocess.ImageMeta;
@@ -89,7 +89,7 @@ public final class DatasetTester {
             for (Iterator<DetectionBatch> it = loader.epoch(0); it.hasNext() && done < total; ) {
                 try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
                     DetectionBatch batch = it.next();
-                    List<LevelOutput> out = model.forward(batch.images());
+                    HeadOutputs out = model.forward(batch.images());
                     for (int b = 0; b < batch.metas().size() && done < total; b++, done++) {
                         results.addAll(detect(out, b, batch.metas().get(b), catIds));
                     }
@@ -123,7 +123,7 @@ public final class DatasetTester {
         return new CocoEval(gt, results).run();
     }
 
-    private List<CocoJson.Result> detect(List<LevelOutput> out, int b, SampleMeta m, long[] catIds) {
+    private List<CocoJson.Result> detect(HeadOutputs out, int b, SampleMeta m, long[] catIds) {
         Detections d = post.process(out, b, new ImageMeta(m.newHeight(), m.newWidth(), m.scaleWidth(), m.scaleHeight()))
                 .detections();
         float[] boxes = Tensors.toFloats(d.boxes()), scores = Tensors.toFloats(d.scores());

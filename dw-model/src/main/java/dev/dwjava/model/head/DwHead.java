@@ -107,7 +107,7 @@ public final class DwHead extends Layer {
     }
 
     /** @param features P3..P7 (B, inChannels, H_l, W_l) */
-    public List<LevelOutput> forward(List<Tensor> features) {
+    public HeadOutputs forward(List<Tensor> features) {
         if (features.size() != strides.length) {
             throw new IllegalArgumentException("head expects " + strides.length + " levels, found " + features.size());
         }
@@ -121,7 +121,7 @@ public final class DwHead extends Layer {
                         o.stride()));
             }
         }
-        return out;
+        return new HeadOutputs(out);
     }
 
     private LevelOutput forwardLevel(Tensor x, int level) {

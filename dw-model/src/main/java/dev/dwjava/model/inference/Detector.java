@@ -24,7 +24,7 @@ import dev.dwjava.core.tensor.Tensors;
 import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.ModelConfig;
 import dev.dwjava.model.config.ConfigFiles;
-import dev.dwjava.model.head.LevelOutput;
+import dev.dwjava.model.head.HeadOutputs;
 import dev.dwjava.model.postprocess.Detections;
 import dev.dwjava.model.postprocess.PostProcessor;
 import dev.dwjava.model.postprocess.TestConfig;
@@ -129,7 +129,7 @@ public final class Detector implements AutoCloseable {
 
     /**
      * As {@link #load(Path, Path)}, running on {@code device} with {@code nms} in post-processing (for a GPU, pass
-     * dw-kernels' {@code Accelerated.nms()}).
+     * dw-kernels' {@code Ops.forDevice(device).nms()}).
      */
     public static Detector load(Path config, Path weights, ComputeDevice device, Nms nms) throws IOException {
         return builder().config(config).weights(weights).device(device).nms(nms).build();
@@ -245,7 +245,7 @@ public final class Detector implements AutoCloseable {
                     requireOpen();
                     byte previous = selectDevice();
                     try {
-                        List<LevelOutput> out = model.forward(in.tensor());
+                        HeadOutputs out = model.forward(in.tensor());
                         for (int b = 0; b < group.size(); b++) {
                             results.set(group.get(b), toDetections(post.process(out, b, in.metas().get(b)).detections()));
                         }

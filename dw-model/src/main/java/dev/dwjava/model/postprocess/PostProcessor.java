@@ -8,9 +8,8 @@ import java.util.List;
 import dev.dwjava.core.box.BoxOps;
 import dev.dwjava.core.box.DistanceCoder;
 import dev.dwjava.core.box.Nms;
-import dev.dwjava.core.point.FeatureLevel;
-import dev.dwjava.core.point.PointGrid;
 import dev.dwjava.core.tensor.Tensors;
+import dev.dwjava.model.head.HeadOutputs;
 import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.T_TensorTensor_T;
 import org.bytedeco.pytorch.Tensor;
@@ -41,23 +40,21 @@ public final class PostProcessor {
     public record Result(Detections detections, Trace trace) {}
 
     /**
-     * @param cls     per level (C, H, W) class logits of this image
-     * @param dist    per level (4, H, W) final distances
-     * @param obj     per level (1, H, W) objectness logits
-     * @param strides per level stride
-     * @param meta    the image's sizes and resize factors
+     * The detections of one image.
+     *
+     * @param levels the image's head outputs level by level ({@link HeadOutputs#image(int)})
+     * @param meta   the image's sizes and resize factors
      */
-    public Result process(List<Tensor> cls, List<Tensor> dist, List<Tensor> obj, int[] strides, ImageMeta meta) {
-        int levels = cls.size();
-        long numClasses = cls.get(0).size(0);
-        long[] above = new long[levels], kept = new long[levels];
+    public Result process(List<HeadOutputs.ImageLevel> levels, ImageMeta meta) {
+        int numLevels = levels.size();
+        long numClasses = levels.get(0).clsLogits().size(1);
+        long[] above = new long[numLevels], kept = new long[numLevels];
         TensorVector boxes = new TensorVector(), scores = new TensorVector(), labels = new TensorVector();
-        for (int l = 0; l < levels; l++) {
-            Tensor c = cls.get(l);
-            FeatureLevel level = new FeatureLevel((int) c.size(1), (int) c.size(2), strides[l]);
-            Tensor points = PointGrid.generate(List.of(level), c.scalar_type()).to(c.device()).xy();  // (HW, 2)
-            Tensor clsProb = c.permute(1, 2, 0).reshape(-1, numClasses).sigmoid();                   // (HW, C)
-            Tensor objProb = obj.get(l).permute(1, 2, 0).reshape(-1).sigmoid();                      // (HW)
+        for (int l = 0; l < numLevels; l++) {
+            HeadOutputs.ImageLevel level = levels.get(l);
+            Tensor points = level.points();                                                          // (HW, 2)
+            Tensor clsProb = level.clsLogits().sigmoid();                                            // (HW, C)
+            Tensor objProb = level.objLogits().sigmoid();                                            // (HW)
             Tensor joint = clsProb.mul(objProb.unsqueeze(1)).reshape(-1);                            // (HW·C)
             Tensor candidates = joint.gt(s(config.scoreThr())).nonzero().squeeze(1);                 // flat pair ids
             above[l] = candidates.size(0);
@@ -67,7 +64,7 @@ public final class PostProcessor {
             kept[l] = k;
             Tensor top = candidates.index_select(0, sorted.get1().narrow(0, 0, k));
             Tensor point = top.floor_divide(s(numClasses)), label = top.remainder(s(numClasses));
-            Tensor d = dist.get(l).permute(1, 2, 0).reshape(-1, 4).index_select(0, point);
+            Tensor d = level.distances().index_select(0, point);
             Tensor decoded = DistanceCoder.decode(points.index_select(0, point), d);
             boxes.push_back(BoxOps.clip(decoded, meta.height(), meta.width()));
             // The original recomputes the product from the kept σ(cls) and σ(obj): the same float32 value.
@@ -88,33 +85,19 @@ public final class PostProcessor {
         return new Result(det, new Trace(above, kept, allScores.size(0), afterNms, degenerate));
     }
 
-    /** The detections of image {@code b} of the head's batch outputs. */
-    public Result process(List<dev.dwjava.model.head.LevelOutput> levels, int b, ImageMeta meta) {
-        List<Tensor> cls = new ArrayList<>(), dist = new ArrayList<>(), obj = new ArrayList<>();
-        int[] strides = new int[levels.size()];
-        for (int l = 0; l < levels.size(); l++) {
-            cls.add(levels.get(l).clsLogits().select(0, b));
-            dist.add(levels.get(l).distances().select(0, b));
-            obj.add(levels.get(l).objLogits().select(0, b));
-            strides[l] = levels.get(l).stride();
-        }
-        return process(cls, dist, obj, strides, meta);
+    /** The detections of image {@code b} of a batch's head outputs. */
+    public Result process(HeadOutputs heads, int b, ImageMeta meta) {
+        return process(heads.image(b), meta);
     }
 
-    /** Convenience: the detections of every image of a batch of per-level (B, ·, H, W) outputs. */
-    public List<Result> processBatch(List<Tensor> cls, List<Tensor> dist, List<Tensor> obj, int[] strides,
-                                     List<ImageMeta> metas) {
+    /** The detections of every image of a batch, {@code metas} in batch order. */
+    public List<Result> processBatch(HeadOutputs heads, List<ImageMeta> metas) {
+        if (metas.size() != heads.numImages()) {
+            throw new IllegalArgumentException(metas.size() + " image metas for a batch of " + heads.numImages());
+        }
         List<Result> out = new ArrayList<>();
         for (int b = 0; b < metas.size(); b++) {
-            out.add(process(select(cls, b), select(dist, b), select(obj, b), strides, metas.get(b)));
-        }
-        return out;
-    }
-
-    private static List<Tensor> select(List<Tensor> levels, int b) {
-        List<Tensor> out = new ArrayList<>();
-        for (Tensor t : levels) {
-            out.add(t.select(0, b));
+            out.add(process(heads, b, metas.get(b)));
         }
         return out;
     }

@@ -13,6 +13,7 @@ import dev.dwjava.core.reference.NestedArrays;
 import dev.dwjava.core.reference.ReferenceCase;
 import dev.dwjava.core.runtime.TensorScope;
 import dev.dwjava.core.tensor.Tensors;
+import dev.dwjava.model.head.HeadOutputs;
 import dev.dwjava.model.postprocess.ImageMeta;
 import dev.dwjava.model.postprocess.PostProcessor;
 import dev.dwjava.model.postprocess.TestConfig;
@@ -40,7 +41,7 @@ public final class PostprocessCaseRunner implements CaseRunner {
                         scale.get(1).asDouble()));
             }
             List<PostProcessor.Result> results = new PostProcessor(config, new CpuNms())
-                    .processBatch(cls, dist, obj, c.strides(), imageMetas);
+                    .processBatch(HeadOutputs.of(cls, dist, obj, c.strides()), imageMetas);
             ObjectNode out = F.objectNode();
             ArrayNode perImage = out.putArray("per_image");
             for (int b = 0; b < results.size(); b++) {

@@ -10,6 +10,7 @@ import dev.dwjava.core.box.CpuNms;
 import dev.dwjava.core.runtime.TensorScope;
 import dev.dwjava.core.runtime.Torch;
 import dev.dwjava.core.tensor.Tensors;
+import dev.dwjava.model.head.HeadOutputs;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,7 +29,8 @@ class PostProcessorTest {
         Tensor cls = Tensors.of(clsLogits, ScalarType.Float, 2, 2, 2);
         Tensor d = Tensors.of(dist, ScalarType.Float, 4, 2, 2);
         Tensor obj = Tensors.of(new double[] {20, 20, 20, 20}, ScalarType.Float, 1, 2, 2);   // σ ≈ 1
-        return new PostProcessor(cfg, new CpuNms()).process(List.of(cls), List.of(d), List.of(obj), new int[] {8}, meta);
+        HeadOutputs heads = HeadOutputs.of(List.of(cls.unsqueeze(0)), List.of(d.unsqueeze(0)), List.of(obj.unsqueeze(0)), new int[] {8});
+        return new PostProcessor(cfg, new CpuNms()).process(heads, 0, meta);
     }
 
     @Test

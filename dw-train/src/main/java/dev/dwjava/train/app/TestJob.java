@@ -14,7 +14,7 @@ import dev.dwjava.eval.coco.CocoEvalResult;
 import dev.dwjava.eval.test.DatasetTester;
 import dev.dwjava.eval.test.ShardGroup;
 import dev.dwjava.eval.test.ShardedTester;
-import dev.dwjava.kernels.Accelerated;
+import dev.dwjava.kernels.Ops;
 import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.weights.WeightLoader;
 import dev.dwjava.train.config.DwConfig;
@@ -54,7 +54,7 @@ public final class TestJob {
                 cfg.data().linksOutsideRoot());
         val.checkClasses(cfg.classes(), config + ": classes");
         Path out = results != null ? results : Path.of("work_dirs", loaded.name(), "results.bbox.json");
-        DatasetTester tester = new DatasetTester(model, cfg.test(), loaded.testPipeline(), cfg.data().workers(), Accelerated.nms());
+        DatasetTester tester = new DatasetTester(model, cfg.test(), loaded.testPipeline(), cfg.data().workers(), Ops.forDevice(device).nms());
         CocoEvalResult r;
         if (!env.distributed()) {
             r = limit > 0 ? tester.run(val, limit, out, progress)   // the GT restricted to the first N images too

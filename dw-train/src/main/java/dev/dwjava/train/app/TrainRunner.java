@@ -5,7 +5,6 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,12 +17,11 @@ import dev.dwjava.core.runtime.Torch;
 import dev.dwjava.core.tensor.Tensors;
 import dev.dwjava.data.coco.CocoDataset;
 import dev.dwjava.data.loader.Augmentation;
-import dev.dwjava.data.loader.DetectionBatch;
 import dev.dwjava.data.loader.DetectionLoader;
 import dev.dwjava.eval.coco.CocoEvalResult;
 import dev.dwjava.eval.test.DatasetTester;
 import dev.dwjava.eval.test.ShardedTester;
-import dev.dwjava.kernels.Accelerated;
+import dev.dwjava.kernels.Ops;
 import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.inference.Detector;
 import dev.dwjava.model.weights.LoadReport;
@@ -39,7 +37,6 @@ import dev.dwjava.train.engine.CheckpointHook;
 import dev.dwjava.train.engine.Checkpoints;
 import dev.dwjava.train.engine.MetricsLog;
 import dev.dwjava.train.engine.ProgressLogger;
-import dev.dwjava.train.engine.TrainBatch;
 import dev.dwjava.train.engine.TrainHook;
 import dev.dwjava.train.engine.Trainer;
 import dev.dwjava.train.engine.TrainingDivergedException;
@@ -67,6 +64,7 @@ public class TrainRunner {
     protected final PrintStream out;
     protected final Collectives collectives;
     private CocoEvalResult lastEval;
+    private Ops ops;
 
     public TrainRunner(DwConfig.Loaded loaded, Path workDir, PrintStream out) {
         this(loaded, workDir, out, Collectives.SINGLE);
@@ -123,7 +121,7 @@ public class TrainRunner {
             Trainer trainer = buildTrainer(model, buildLoss(), sgd, loader.batchesPerEpoch(), start);
             buildHooks(trainer, data.val(), metrics).forEach(trainer::addHook);
             try {
-                trainer.train(epoch -> batches(loader.epoch(epoch)));
+                trainer.train(loader::epoch);
             } catch (TrainingDivergedException e) {
                 throw withLastCheckpoint(e);
             }
@@ -251,9 +249,20 @@ public class TrainRunner {
                 collectives.rank(), collectives.worldSize(), cfg.data().ignoreOrientation());
     }
 
-    /** The DW loss, its normalisers averaged over ranks; on a GPU the fused DW weighting kernels when the jar has them. */
+    /**
+     * The ops of this rank's device, chosen once: on a GPU the fused DW weighting and NMS kernels when the jar carries
+     * them, libtorch's otherwise.
+     */
+    public Ops ops() {
+        if (ops == null) {
+            ops = Ops.forDevice(device());
+        }
+        return ops;
+    }
+
+    /** The DW loss with {@link #ops()}' assigner, its normalisers averaged over ranks. */
     public DwLoss buildLoss() {
-        return new DwLoss(Accelerated.assigner(), new RankMean(collectives));
+        return new DwLoss(ops().assigner(), new RankMean(collectives));
     }
 
     /** The step loop, with the scaled learning rate, its schedule, and gradient averaging in a data-parallel run. */
@@ -308,7 +317,7 @@ public class TrainRunner {
      */
     public CocoEvalResult test(DwDetector model, CocoDataset val) throws IOException {
         DwConfig cfg = loaded.config();
-        DatasetTester tester = new DatasetTester(model, cfg.test(), loaded.testPipeline(), cfg.data().workers(), Accelerated.nms());
+        DatasetTester tester = new DatasetTester(model, cfg.test(), loaded.testPipeline(), cfg.data().workers(), ops().nms());
         return ShardedTester.run(tester, val, new CollectiveShardGroup(collectives, device()), null, true,
                 isMain() ? out : null).evaluation();
     }
@@ -353,20 +362,5 @@ public class TrainRunner {
         return new TrainingDivergedException(e.getMessage() + (last.isPresent()
                 ? " The last good checkpoint is " + last.get() + " (resume with --resume " + last.get() + ")."
                 : isMain() ? " No checkpoint was saved before this point." : ""));
-    }
-
-    private static Iterator<TrainBatch> batches(Iterator<DetectionBatch> it) {
-        return new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return it.hasNext();
-            }
-
-            @Override
-            public TrainBatch next() {
-                DetectionBatch b = it.next();
-                return new TrainBatch(b.images(), b.targets());
-            }
-        };
     }
 }

@@ -3,14 +3,13 @@ package dev.dwjava.train.bench;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 import dev.dwjava.core.runtime.ComputeDevice;
 import dev.dwjava.core.runtime.TensorScope;
-import dev.dwjava.kernels.Accelerated;
+import dev.dwjava.kernels.Ops;
 import dev.dwjava.model.DwDetector;
-import dev.dwjava.model.head.LevelOutput;
+import dev.dwjava.model.head.HeadOutputs;
 import dev.dwjava.model.postprocess.ImageMeta;
 import dev.dwjava.model.postprocess.PostProcessor;
 import dev.dwjava.model.weights.WeightLoader;
@@ -32,13 +31,13 @@ public final class InferenceBench {
             WeightLoader.loadModel(model, weights, true);
         }
         model.moveTo(device);
-        PostProcessor post = new PostProcessor(cfg.test(), Accelerated.nms());
+        PostProcessor post = new PostProcessor(cfg.test(), Ops.forDevice(device).nms());
         double[] fwd = new double[iters], pp = new double[iters];
         for (int k = -2; k < iters; k++) {
             try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
                 Tensor x = torch.randn(batch, 3, hw[0], hw[1]).to(device.torchDevice(), torch.ScalarType.Float);
                 long t0 = System.nanoTime();
-                List<LevelOutput> out = model.forward(x);
+                HeadOutputs out = model.forward(x);
                 BenchStats.sync(device);
                 long t1 = System.nanoTime();
                 for (int b = 0; b < batch; b++) {

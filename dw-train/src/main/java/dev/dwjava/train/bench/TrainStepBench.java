@@ -13,12 +13,12 @@ import dev.dwjava.core.dw.RankAverager;
 import dev.dwjava.core.runtime.ComputeDevice;
 import dev.dwjava.core.runtime.TensorScope;
 import dev.dwjava.core.tensor.Tensors;
-import dev.dwjava.kernels.Accelerated;
+import dev.dwjava.data.loader.DetectionBatch;
+import dev.dwjava.kernels.Ops;
 import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.weights.WeightLoader;
 import dev.dwjava.train.config.DwConfig;
 import dev.dwjava.train.engine.StepResult;
-import dev.dwjava.train.engine.TrainBatch;
 import dev.dwjava.train.engine.Trainer;
 import dev.dwjava.train.solver.LrSchedule;
 import dev.dwjava.train.solver.Sgd;
@@ -36,7 +36,7 @@ public final class TrainStepBench {
         model.moveTo(device);
         Sgd sgd = new Sgd(Sgd.groups(WeightLoader.stateOf(model), cfg.solver().weightDecay(), cfg.solver().normDecay()),
                 cfg.solver().momentum());
-        Trainer trainer = new Trainer(model, new DwLoss(Accelerated.assigner(), RankAverager.SINGLE_PROCESS), sgd,
+        Trainer trainer = new Trainer(model, new DwLoss(Ops.forDevice(device).assigner(), RankAverager.SINGLE_PROCESS), sgd,
                 new LrSchedule(1e-4, cfg.solver()), 0, 1, iters, 0, cfg.solver().warmupIters());
         Random r = new Random(0);
         List<StepResult> steps = new ArrayList<>();
@@ -55,7 +55,7 @@ public final class TrainStepBench {
                     targets.add(new GroundTruth(Tensors.of(boxes, ScalarType.Float, gts, 4).to(device.torchDevice(), ScalarType.Float),
                             Tensors.ofLongs(labels, gts).to(device.torchDevice(), ScalarType.Long)));
                 }
-                StepResult s = trainer.step(new TrainBatch(torch.randn(batch, 3, hw[0], hw[1]).to(device.torchDevice(), ScalarType.Float),
+                StepResult s = trainer.step(DetectionBatch.ofInputs(torch.randn(batch, 3, hw[0], hw[1]).to(device.torchDevice(), ScalarType.Float),
                         targets), 0, 0);
                 if (k >= 0) {
                     steps.add(s);

@@ -11,7 +11,7 @@ import javax.imageio.ImageIO;
 import dev.dwjava.core.image.ImageDecoder;
 import dev.dwjava.core.image.RgbImage;
 import dev.dwjava.core.runtime.Torch;
-import dev.dwjava.kernels.Accelerated;
+import dev.dwjava.kernels.Ops;
 import dev.dwjava.model.inference.Detection;
 import dev.dwjava.model.inference.DetectionPainter;
 import dev.dwjava.model.inference.Detector;
@@ -59,7 +59,7 @@ public final class DetectCommand implements Callable<Integer> {
         Torch.init();
         RgbImage img;
         List<Detection> dets;
-        try (Detector detector = Detector.load(config, weights.weights, device.parse(), Accelerated.nms())) {
+        try (Detector detector = Detector.load(config, weights.weights, device.parse(), Ops.forDevice(device.parse()).nms())) {
             // Decoded once, as the detector decodes (EXIF orientation included), so the boxes fit the picture drawn.
             img = ImageDecoder.decode(image, detector.pipeline().ignoreOrientation());
             dets = detector.detect(img).stream().filter(d -> d.score() > scoreThr).toList();

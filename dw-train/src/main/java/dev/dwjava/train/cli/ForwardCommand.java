@@ -54,7 +54,7 @@ public final class ForwardCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(input + ": expected (B, 3, H, W) with H and W multiples of 32, found "
                         + java.util.Arrays.toString(x.shape()));
             }
-            List<LevelOutput> levels = model.forward(x);
+            List<LevelOutput> levels = model.forward(x).levels();
             for (int l = 0; l < levels.size(); l++) {
                 Npy.write(out.resolve("cls_" + l + ".npy"), levels.get(l).clsLogits());
                 Npy.write(out.resolve("reg_" + l + ".npy"), levels.get(l).distances());

@@ -7,11 +7,10 @@ import java.util.List;
 import dev.dwjava.core.dw.DwLoss;
 import dev.dwjava.core.dw.DwLossResult;
 import dev.dwjava.core.dw.GroundTruth;
-import dev.dwjava.core.dw.ImagePredictions;
-import dev.dwjava.core.point.Levels;
-import dev.dwjava.core.point.PointGrid;
 import dev.dwjava.core.runtime.TensorScope;
+import dev.dwjava.data.loader.DetectionBatch;
 import dev.dwjava.model.DwDetector;
+import dev.dwjava.model.head.HeadOutputs;
 import dev.dwjava.model.head.LevelOutput;
 import dev.dwjava.train.solver.LrSchedule;
 import dev.dwjava.train.solver.Optimizer;
@@ -29,7 +28,7 @@ public final class Trainer {
     /** Supplies the batches of one epoch (the sampler's order for that epoch). */
     @FunctionalInterface
     public interface EpochData {
-        Iterator<TrainBatch> epoch(int epoch);
+        Iterator<DetectionBatch> epoch(int epoch);
     }
 
     private final DwDetector model;
@@ -103,7 +102,7 @@ public final class Trainer {
             for (int epoch = nextEpoch; epoch < epochs; epoch++) {
                 int e = epoch;
                 hooks.forEach(h -> h.beforeEpoch(this, e));
-                Iterator<TrainBatch> it = data.epoch(epoch);
+                Iterator<DetectionBatch> it = data.epoch(epoch);
                 while (true) {
                     // One scope per iteration holds the batch and everything the step makes.
                     try (TensorScope scope = TensorScope.open()) {
@@ -111,7 +110,7 @@ public final class Trainer {
                         if (!it.hasNext()) {
                             break;
                         }
-                        TrainBatch batch = it.next();
+                        DetectionBatch batch = it.next();
                         double dataMs = ms(System.nanoTime() - w0);
                         StepResult r = step(batch, epoch, dataMs);
                         hooks.forEach(h -> h.afterStep(this, r));
@@ -130,12 +129,12 @@ public final class Trainer {
     }
 
     /** One optimisation step on {@code batch}. */
-    public StepResult step(TrainBatch batch, int epoch, double dataMs) {
+    public StepResult step(DetectionBatch batch, int epoch, double dataMs) {
         double lr = schedule.lr(iter, epoch);
         try (TensorScope scope = TensorScope.open()) {
             long t0 = System.nanoTime();
-            List<LevelOutput> out = model.forward(batch.images());
-            if (!out.get(0).clsLogits().is_cpu()) {
+            HeadOutputs out = model.forward(batch.images());
+            if (!out.level(0).clsLogits().is_cpu()) {
                 // On a GPU a NaN reaching the BCE is a device-side assert that ends the process: check first (one read).
                 // On the CPU the BCE itself refuses it, and the diagnosis below runs only then.
                 checkFinite(out, batch.images(), epoch);
@@ -143,7 +142,7 @@ public final class Trainer {
             long t1 = System.nanoTime();
             DwLossResult l;
             try {
-                l = loss.compute(points(out), predictions(out), onDeviceOf(out, batch.targets()));
+                l = loss.compute(out.points(), out.predictions(), onDeviceOf(out, batch.targets()));
             } catch (RuntimeException e) {
                 checkFinite(out, batch.images(), epoch);   // throws the divergence with its cause when there is one
                 throw e;
@@ -184,10 +183,10 @@ public final class Trainer {
      * NaN/Inf in the head outputs would make the loss throw inside BCE. Say what diverged: the input batch, the
      * weights (the previous step made them non-finite), or the forward itself (it overflowed on finite values).
      */
-    private void checkFinite(List<LevelOutput> out, Tensor images, int epoch) {
+    private void checkFinite(HeadOutputs out, Tensor images, int epoch) {
         // One fused reduction and one read in the common case; the per-tensor reads only to say what diverged.
         TensorVector sums = new TensorVector();
-        for (LevelOutput o : out) {
+        for (LevelOutput o : out.levels()) {
             for (Tensor t : new Tensor[] {o.clsLogits(), o.distances(), o.objLogits()}) {
                 sums.push_back(t.detach().sum().to(ScalarType.Double));
             }
@@ -195,8 +194,8 @@ public final class Trainer {
         if (Double.isFinite(torch.stack(sums).sum().item_double())) {
             return;
         }
-        for (int l = 0; l < out.size(); l++) {
-            LevelOutput o = out.get(l);
+        for (int l = 0; l < out.numLevels(); l++) {
+            LevelOutput o = out.level(l);
             String[] names = {"class logits", "distances", "objectness logits"};
             Tensor[] ts = {o.clsLogits(), o.distances(), o.objLogits()};
             for (int k = 0; k < 3; k++) {
@@ -228,44 +227,16 @@ public final class Trainer {
     }
 
     /** The targets on the device of the head outputs (the data loader produces them on the CPU). */
-    static List<GroundTruth> onDeviceOf(List<LevelOutput> out, List<GroundTruth> targets) {
-        Tensor like = out.get(0).clsLogits();
-        if (like.is_cpu()) {
+    static List<GroundTruth> onDeviceOf(HeadOutputs out, List<GroundTruth> targets) {
+        if (out.onCpu()) {
             return targets;
         }
         List<GroundTruth> moved = new ArrayList<>();
         for (GroundTruth gt : targets) {
-            moved.add(new GroundTruth(gt.boxes().to(like.device(), gt.boxes().scalar_type()),
-                    gt.labels().to(like.device(), gt.labels().scalar_type())));
+            moved.add(new GroundTruth(gt.boxes().to(out.device(), gt.boxes().scalar_type()),
+                    gt.labels().to(out.device(), gt.labels().scalar_type())));
         }
         return moved;
-    }
-
-    static PointGrid points(List<LevelOutput> out) {
-        List<dev.dwjava.core.point.FeatureLevel> levels = new ArrayList<>();
-        for (LevelOutput o : out) {
-            levels.add(new dev.dwjava.core.point.FeatureLevel((int) o.clsLogits().size(2), (int) o.clsLogits().size(3), o.stride()));
-        }
-        return PointGrid.generate(levels, o0(out).clsLogits().scalar_type()).to(o0(out).clsLogits().device());
-    }
-
-    static List<ImagePredictions> predictions(List<LevelOutput> out) {
-        List<Tensor> cls = new ArrayList<>(), dist = new ArrayList<>(), obj = new ArrayList<>();
-        for (LevelOutput o : out) {
-            cls.add(o.clsLogits());
-            dist.add(o.distances());
-            obj.add(o.objLogits());
-        }
-        List<Tensor> c = Levels.toImages(cls), d = Levels.toImages(dist), ob = Levels.toImages(obj);
-        List<ImagePredictions> preds = new ArrayList<>();
-        for (int b = 0; b < c.size(); b++) {
-            preds.add(new ImagePredictions(c.get(b), d.get(b), ob.get(b).reshape(-1)));
-        }
-        return preds;
-    }
-
-    private static LevelOutput o0(List<LevelOutput> out) {
-        return out.get(0);
     }
 
     private static double ms(long nanos) {

@@ -13,7 +13,7 @@ import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.ModelConfig;
 import dev.dwjava.model.weights.TorchFileWriter;
 import dev.dwjava.model.weights.WeightLoader;
-import dev.dwjava.train.engine.TrainBatch;
+import dev.dwjava.data.loader.DetectionBatch;
 import dev.dwjava.train.engine.Trainer;
 import dev.dwjava.train.engine.TrainerTestData;
 import dev.dwjava.train.solver.LrSchedule;
@@ -47,9 +47,10 @@ public final class DistTrainCheck {
             int per = IMAGES / c.worldSize();
             for (int step = 0; step < STEPS; step++) {
                 try (TensorScope scope = TensorScope.open()) {
-                    TrainBatch full = TrainerTestData.batch(new Random(100 + step), IMAGES, 52, 12);
-                    TrainBatch mine = new TrainBatch(full.images().narrow(0, (long) c.rank() * per, per),
-                            full.targets().subList(c.rank() * per, (c.rank() + 1) * per));
+                    DetectionBatch full = TrainerTestData.batch(new Random(100 + step), IMAGES, 52, 12);
+                    DetectionBatch mine = new DetectionBatch(full.images().narrow(0, (long) c.rank() * per, per),
+                            full.targets().subList(c.rank() * per, (c.rank() + 1) * per),
+                            full.metas().subList(c.rank() * per, (c.rank() + 1) * per));
                     t.step(mine, 0, 0);
                 }
             }

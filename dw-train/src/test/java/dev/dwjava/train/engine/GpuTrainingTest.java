@@ -10,7 +10,7 @@ import dev.dwjava.core.dw.RankAverager;
 import dev.dwjava.core.runtime.ComputeDevice;
 import dev.dwjava.core.runtime.TensorScope;
 import dev.dwjava.core.runtime.Torch;
-import dev.dwjava.kernels.Accelerated;
+import dev.dwjava.kernels.Ops;
 import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.ModelConfig;
 import dev.dwjava.model.weights.WeightLoader;
@@ -40,9 +40,10 @@ class GpuTrainingTest {
             try (TensorScope scope = TensorScope.open()) {
                 torch.manual_seed(0);
                 DwDetector model = new DwDetector(TINY);
-                model.moveTo(run == 0 ? ComputeDevice.CPU : ComputeDevice.parse("cuda:0"));
+                ComputeDevice device = run == 0 ? ComputeDevice.CPU : ComputeDevice.parse("cuda:0");
+                model.moveTo(device);
                 Sgd sgd = new Sgd(Sgd.groups(WeightLoader.stateOf(model), 1e-4, 0), 0.9);
-                Trainer trainer = new Trainer(model, new DwLoss(Accelerated.assigner(), RankAverager.SINGLE_PROCESS), sgd,
+                Trainer trainer = new Trainer(model, new DwLoss(Ops.forDevice(device).assigner(), RankAverager.SINGLE_PROCESS), sgd,
                         new LrSchedule(SOLVER.scaledLr(2), SOLVER), 0, 1, 3, 0, 0);
                 losses[run] = new double[3];
                 for (int k = 0; k < 3; k++) {

@@ -6,6 +6,7 @@ import java.util.Random;
 import dev.dwjava.core.dw.DwLoss;
 import dev.dwjava.core.runtime.NativeMemory;
 import dev.dwjava.core.runtime.Torch;
+import dev.dwjava.data.loader.DetectionBatch;
 import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.ModelConfig;
 import dev.dwjava.model.weights.WeightLoader;
@@ -28,7 +29,7 @@ public final class MemorySoak {
         Sgd sgd = new Sgd(Sgd.groups(WeightLoader.stateOf(model), 1e-4, 0), 0.9);
         SolverConfig s = new SolverConfig(0.01, 2, 0.9, 1e-4, 0, 5, 0.1, List.of(), 0.1, 1, 0);
         Trainer t = new Trainer(model, new DwLoss(), sgd, new LrSchedule(0.01, s), 0, 1, steps, 0, 10);
-        TrainBatch fixed = TrainerTestData.batch(new Random(9), 2);
+        DetectionBatch fixed = TrainerTestData.batch(new Random(9), 2);
         for (int k = 0; k < 50; k++) {
             t.step(fixed, 0, 0);
         }

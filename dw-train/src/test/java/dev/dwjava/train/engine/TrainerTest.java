@@ -18,6 +18,7 @@ import dev.dwjava.core.dw.DwLoss;
 import dev.dwjava.core.dw.GroundTruth;
 import dev.dwjava.core.runtime.Torch;
 import dev.dwjava.core.tensor.Tensors;
+import dev.dwjava.data.loader.DetectionBatch;
 import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.ModelConfig;
 import dev.dwjava.model.weights.WeightLoader;
@@ -43,7 +44,7 @@ class TrainerTest {
     /** Deterministic batches: a bright rectangle per image on noise, its box as GT. */
     static Trainer.EpochData data(int batches) {
         return epoch -> {
-            List<TrainBatch> out = new ArrayList<>();
+            List<DetectionBatch> out = new ArrayList<>();
             for (int k = 0; k < batches; k++) {
                 out.add(batch(new Random(1000L * epoch + k)));
             }
@@ -52,8 +53,8 @@ class TrainerTest {
     }
 
     /** A batch of 2 that outlives the scopes of the test (the loop scopes would free it otherwise). */
-    static TrainBatch batch(Random r) {
-        TrainBatch b = TrainerTestData.batch(r, 2);
+    static DetectionBatch batch(Random r) {
+        DetectionBatch b = TrainerTestData.batch(r, 2);
         b.images().retainReference();
         for (GroundTruth g : b.targets()) {
             g.boxes().retainReference();
@@ -77,7 +78,7 @@ class TrainerTest {
         DwDetector model = new DwDetector(TINY);
         Sgd sgd = sgd(model);
         Trainer t = trainer(model, sgd, 0, 10, 1);     // past warmup
-        TrainBatch fixed = batch(new Random(5));
+        DetectionBatch fixed = batch(new Random(5));
         double first = t.step(fixed, 0, 0).total(), last = first;
         for (int k = 0; k < 60; k++) {
             last = t.step(fixed, 0, 0).total();
@@ -121,7 +122,7 @@ class TrainerTest {
         Checkpoints ckpt = new Checkpoints(dir, 2);
         ckpt.save(model, sgd, new Checkpoints.Meta(1, 3, 0, "", ""));
         byte[] before = Files.readAllBytes(dir.resolve("epoch_1.pth"));
-        TrainBatch bad = batch(new Random(7));
+        DetectionBatch bad = batch(new Random(7));
         bad.images().select(0, 0).fill_(Tensors.s(Double.NaN));
         Trainer t = trainer(model, sgd, 1, 3, 1);
         TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
@@ -142,7 +143,7 @@ class TrainerTest {
             p.tensor().fill_(Tensors.s(Double.POSITIVE_INFINITY));
         }
         Trainer t = trainer(model, sgd, 0, 0, 1);
-        TrainBatch ok = batch(new Random(7));
+        DetectionBatch ok = batch(new Random(7));
         TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> t.train(epoch -> List.of(ok).iterator()));
         assertTrue(e.getMessage().startsWith("the weights diverged (" + p.name() + " is not finite after the previous step) at"
                 + " iteration 0 (epoch 1)"), e.getMessage());

@@ -6,6 +6,7 @@ import java.util.Random;
 
 import dev.dwjava.core.dw.GroundTruth;
 import dev.dwjava.core.tensor.Tensors;
+import dev.dwjava.data.loader.DetectionBatch;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
@@ -13,12 +14,12 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 public final class TrainerTestData {
     private TrainerTestData() {}
 
-    public static TrainBatch batch(Random r, int b) {
+    public static DetectionBatch batch(Random r, int b) {
         return batch(r, b, 16, 24);
     }
 
     /** Boxes with sides in [minSide, minSide + spread) px. */
-    public static TrainBatch batch(Random r, int b, int minSide, int spread) {
+    public static DetectionBatch batch(Random r, int b, int minSide, int spread) {
         int h = 64, w = 64;
         float[] px = new float[b * 3 * h * w];
         List<GroundTruth> gts = new ArrayList<>();
@@ -36,6 +37,6 @@ public final class TrainerTestData {
             gts.add(new GroundTruth(Tensors.of(new double[] {x1, y1, x2, y2}, ScalarType.Float, 1, 4),
                     Tensors.ofLongs(new long[] {r.nextInt(3)}, 1)));
         }
-        return new TrainBatch(Tensor.create(px, b, 3, h, w), gts);
+        return DetectionBatch.ofInputs(Tensor.create(px, b, 3, h, w), gts);
     }
 }
