@@ -90,7 +90,21 @@ public final class DetectionLoader implements AutoCloseable {
 
     /** The batches of {@code epoch}. */
     public Iterator<DetectionBatch> epoch(int epoch) {
-        List<int[]> order = shuffle ? sampler.batches(epoch) : sequential();
+        return epoch(epoch, 0);
+    }
+
+    /**
+     * The batches of {@code epoch} from batch {@code fromBatch} on (a resume in the middle of an epoch): the same
+     * batches as {@code epoch(epoch)} after its first {@code fromBatch}, which are not loaded. The order is a function
+     * of (seed, epoch) and each image's augmentation of (seed, epoch, index), so nothing depends on what was skipped.
+     */
+    public Iterator<DetectionBatch> epoch(int epoch, int fromBatch) {
+        List<int[]> all = shuffle ? sampler.batches(epoch) : sequential();
+        if (fromBatch < 0 || fromBatch > all.size()) {
+            throw new IllegalArgumentException("cannot start epoch " + (epoch + 1) + " at batch " + fromBatch + ": it has "
+                    + all.size() + " batches (a checkpoint of another dataset or batch size?)");
+        }
+        List<int[]> order = all.subList(fromBatch, all.size());
         return new Iterator<>() {
             private final Deque<List<Future<Sample>>> inFlight = new ArrayDeque<>();
             private int submitted;

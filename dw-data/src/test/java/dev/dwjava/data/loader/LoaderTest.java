@@ -122,6 +122,68 @@ class LoaderTest {
     }
 
     @Test
+    void anEpochStartedAtBatchBIsTheTailOfTheWholeEpochAndSkipsWithoutLoading() throws Exception {
+        CocoDataset ds = train();
+        Augmentation aug = new Augmentation(128, 64, 96, 0.5);   // random scale and flip: the draws must match too
+        List<double[]> whole = new ArrayList<>(), tail = new ArrayList<>();
+        try (DetectionLoader l = new DetectionLoader(ds, aug, 4, 2, 11, true, 0, 1); TensorScope scope = TensorScope.open()) {
+            for (Iterator<DetectionBatch> it = l.epoch(3); it.hasNext(); ) {
+                whole.add(signature(it.next()));
+            }
+            for (Iterator<DetectionBatch> it = l.epoch(3, 2); it.hasNext(); ) {
+                tail.add(signature(it.next()));
+            }
+            int n = l.batchesPerEpoch();
+            assertEquals(n, whole.size());
+            assertTrue(!l.epoch(3, n).hasNext(), "starting after the last batch leaves nothing");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> l.epoch(3, n + 1));
+            assertTrue(e.getMessage().startsWith("cannot start epoch 4 at batch " + (n + 1) + ": it has " + n + " batches"),
+                    e.getMessage());
+        }
+        assertEquals(whole.size() - 2, tail.size());
+        for (int k = 0; k < tail.size(); k++) {
+            assertArrayEquals(whole.get(k + 2), tail.get(k), 0.0, "batch " + (k + 2));
+        }
+        // The skipped batches are not loaded: a missing image of the first batch (and of no later one) does not fail the tail.
+        List<int[]> order = new GroupSampler(landscape(ds), 4, 11, 0, 1).batches(3);
+        int victimIndex = java.util.Arrays.stream(order.get(0)).filter(i -> order.subList(1, order.size()).stream()
+                .noneMatch(b -> java.util.Arrays.stream(b).anyMatch(j -> j == i))).findFirst().orElseThrow();
+        Path victim = ds.entries().get(victimIndex).file(), backup = victim.resolveSibling("backup.bin");
+        Files.move(victim, backup);
+        try (DetectionLoader l = new DetectionLoader(ds, aug, 4, 0, 11, true, 0, 1); TensorScope scope = TensorScope.open()) {
+            Iterator<DetectionBatch> it = l.epoch(3, 1);
+            int k = 1;
+            for (; it.hasNext(); k++) {
+                assertArrayEquals(whole.get(k), signature(it.next()), 0.0, "batch " + k);
+            }
+            assertEquals(whole.size(), k);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> l.epoch(3, 0).next());
+            assertTrue(e.getMessage().contains(victim.toString()), e.getMessage());
+        } finally {
+            Files.move(backup, victim);
+        }
+    }
+
+    private static boolean[] landscape(CocoDataset ds) {
+        boolean[] land = new boolean[ds.size()];
+        for (int i = 0; i < land.length; i++) {
+            land[i] = ds.entries().get(i).image().width() > ds.entries().get(i).image().height();
+        }
+        return land;
+    }
+
+    /** Pixel sum, box sum, and every image's id, size and flip. */
+    private static double[] signature(DetectionBatch b) {
+        List<Double> v = new ArrayList<>(List.of(b.images().sum().item_double(), (double) b.images().size(3)));
+        for (int k = 0; k < b.metas().size(); k++) {
+            SampleMeta m = b.metas().get(k);
+            v.addAll(List.of((double) m.imageId(), (double) m.newWidth(), (double) m.newHeight(), m.flipped() ? 1.0 : 0.0,
+                    b.targets().get(k).boxes().sum().item_double()));
+        }
+        return v.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    @Test
     void boxesStayOnTheirPixelsThroughResizeFlipAndPad(@TempDir Path dir) throws Exception {
         // A white rectangle on black (PNG, lossless) annotated with its exact box; after resize ×1.5, flip and pad the
         // transformed box must still frame the white pixels: inside bright, one pixel outside dark.

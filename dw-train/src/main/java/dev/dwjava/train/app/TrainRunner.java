@@ -26,6 +26,7 @@ import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.inference.Detector;
 import dev.dwjava.model.weights.LoadReport;
 import dev.dwjava.model.weights.WeightLoader;
+import dev.dwjava.train.config.CheckpointInterval;
 import dev.dwjava.train.config.DataConfig;
 import dev.dwjava.train.config.DwConfig;
 import dev.dwjava.train.dist.CollectiveShardGroup;
@@ -33,6 +34,7 @@ import dev.dwjava.train.dist.Collectives;
 import dev.dwjava.train.dist.DistEnv;
 import dev.dwjava.train.dist.GradientAverager;
 import dev.dwjava.train.dist.RankMean;
+import dev.dwjava.train.engine.BestCheckpoint;
 import dev.dwjava.train.engine.CheckpointHook;
 import dev.dwjava.train.engine.Checkpoints;
 import dev.dwjava.train.engine.MetricsLog;
@@ -84,9 +86,16 @@ public class TrainRunner {
     /** The train and val splits of a run. */
     public record Datasets(CocoDataset train, CocoDataset val) {}
 
-    /** Where a run starts: the first epoch to run and the global iteration counter at that point. */
-    public record StartPoint(int epoch, long iteration) {
-        public static final StartPoint FRESH = new StartPoint(0, 0);
+    /**
+     * Where a run starts: the first epoch to run, the global iteration counter at that point, and the batches of that
+     * epoch already done (a resume from a mid-epoch checkpoint; 0 otherwise).
+     */
+    public record StartPoint(int epoch, long iteration, int batch) {
+        public static final StartPoint FRESH = new StartPoint(0, 0, 0);
+
+        public StartPoint(int epoch, long iteration) {
+            this(epoch, iteration, 0);
+        }
     }
 
     /**
@@ -121,7 +130,7 @@ public class TrainRunner {
             Trainer trainer = buildTrainer(model, buildLoss(), sgd, loader.batchesPerEpoch(), start);
             buildHooks(trainer, data.val(), metrics).forEach(trainer::addHook);
             try {
-                trainer.train(loader::epoch);
+                trainer.train(Trainer.EpochData.seekable(loader::epoch));
             } catch (TrainingDivergedException e) {
                 throw withLastCheckpoint(e);
             }
@@ -220,14 +229,15 @@ public class TrainRunner {
         StartPoint start = StartPoint.FRESH;
         if (checkpoint != null) {
             Checkpoints.Meta meta = Checkpoints.load(checkpoint, model, sgd);
-            start = new StartPoint(meta.epoch(), meta.iter());
-            out.println("resumed from " + checkpoint + " (epoch " + meta.epoch() + ", iteration " + meta.iter() + ")");
+            start = new StartPoint(meta.epoch(), meta.iter(), meta.batchInEpoch());
+            out.println("resumed from " + checkpoint + " (epoch " + meta.epoch() + ", iteration " + meta.iter()
+                    + (meta.batchInEpoch() > 0 ? ", " + meta.batchInEpoch() + " batches into epoch " + (meta.epoch() + 1) : "") + ")");
         }
         if (collectives.worldSize() == 1) {
             return start;
         }
-        Tensor point = Tensors.of(new double[] {start.epoch(), start.iteration(), sgd.state().isEmpty() ? 0 : 1},
-                ScalarType.Double, 3).to(device().torchDevice(), ScalarType.Double);
+        Tensor point = Tensors.of(new double[] {start.epoch(), start.iteration(), sgd.state().isEmpty() ? 0 : 1, start.batch()},
+                ScalarType.Double, 4).to(device().torchDevice(), ScalarType.Double);
         collectives.broadcast(List.of(point), 0);
         double[] at = Tensors.toDoubles(point);
         if (at[2] != 0) {
@@ -237,7 +247,7 @@ public class TrainRunner {
         if (!sgd.state().isEmpty()) {
             collectives.broadcast(new ArrayList<>(sgd.state().values()), 0);
         }
-        return new StartPoint((int) at[0], (long) at[1]);
+        return new StartPoint((int) at[0], (long) at[1], (int) at[3]);
     }
 
     /** The training loader: this rank's share of each epoch, with the config's train-time augmentation. */
@@ -273,7 +283,7 @@ public class TrainRunner {
         out.printf("total batch %d = %d processes × %d (lr %.5g = %.5g × %d / %d, linear scaling rule)%n", totalBatch,
                 collectives.worldSize(), cfg.data().imagesPerProcess(), lr, cfg.solver().lr(), totalBatch, cfg.solver().baseBatch());
         Trainer trainer = new Trainer(model, loss, sgd, new LrSchedule(lr, cfg.solver(), batchesPerEpoch), cfg.solver().gradClip(),
-                cfg.solver().epochs(), batchesPerEpoch, start.epoch(), start.iteration());
+                cfg.solver().epochs(), batchesPerEpoch, start.epoch(), start.iteration()).startingAtBatch(start.batch());
         if (collectives.worldSize() > 1) {
             trainer.withGradientSync(new GradientAverager(collectives, 25L << 20));
         }
@@ -290,15 +300,19 @@ public class TrainRunner {
     public List<TrainHook> buildHooks(Trainer trainer, CocoDataset val, MetricsLog metrics) {
         DwConfig cfg = loaded.config();
         List<TrainHook> hooks = new ArrayList<>();
+        BestCheckpoint best = null;
         if (isMain()) {
             hooks.add(new ProgressLogger(cfg.runtime().logInterval(), out, metrics, workDir.resolve("loss_curve.png")));
             Checkpoints checkpoints = new Checkpoints(workDir, cfg.runtime().keepCheckpoints());
-            hooks.add(new CheckpointHook(checkpoints, cfg.runtime().checkpointInterval(),
-                    epoch -> new Checkpoints.Meta(epoch, trainer.iteration(), cfg.runtime().seed(), loaded.yaml(),
-                            Torch.init().toString()), out));
+            Checkpoints.RunInfo run = new Checkpoints.RunInfo(cfg.runtime().seed(), loaded.yaml(), Torch.init().toString());
+            CheckpointInterval every = cfg.runtime().checkpointInterval();
+            hooks.add(new CheckpointHook(checkpoints, every.epochs(), every.iters(), run, out));
+            if (cfg.runtime().saveBest() != null) {
+                best = new BestCheckpoint(checkpoints, cfg.runtime().saveBest(), run, trainer.iteration(), out);
+            }
         }
         if (cfg.runtime().evalInterval() > 0) {
-            hooks.add(evalHook(val, metrics));
+            hooks.add(evalHook(val, metrics, best));
         }
         hooks.add(new TrainHook() {
             @Override
@@ -322,7 +336,8 @@ public class TrainRunner {
                 isMain() ? out : null).evaluation();
     }
 
-    private TrainHook evalHook(CocoDataset val, MetricsLog metrics) {
+    /** @param best rank 0's best-checkpoint keeper, told every evaluation (null: none) */
+    private TrainHook evalHook(CocoDataset val, MetricsLog metrics, BestCheckpoint best) {
         int interval = loaded.config().runtime().evalInterval();
         return new TrainHook() {
             @Override
@@ -349,6 +364,9 @@ public class TrainRunner {
                         m.put(names[k], st[k]);
                     }
                     metrics.write("val", m);
+                    if (best != null) {
+                        best.evaluated(t, done, m);
+                    }
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

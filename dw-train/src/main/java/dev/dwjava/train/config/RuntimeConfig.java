@@ -9,17 +9,31 @@ import dev.dwjava.core.runtime.ComputeDevice;
  *                           {@code PretrainedWeights}), a path, or null for random init
  * @param seed               drives sampling, augmentation and initialisation
  * @param logInterval        iterations between log lines
- * @param checkpointInterval epochs between checkpoints (the last epoch always saves)
+ * @param checkpointInterval epochs ({@code epoch_N.pth}) or iterations ({@code iter_N.pth}) between checkpoints, see
+ *                           {@link CheckpointInterval}; the last epoch always saves {@code epoch_N.pth}
  * @param evalInterval       epochs between evaluations on the val split (0: never)
  * @param keepCheckpoints    checkpoints kept in the work dir
  * @param device             {@code cpu} (default), {@code cuda} (in a distributed run: the local rank's GPU) or
  *                           {@code cuda:N}
+ * @param saveBest           a metric of the evaluation ({@code bbox_mAP}, ...) or null (absent): after each
+ *                           evaluation that improves it, the checkpoint {@code best_<metric>_epoch_N.pth} replaces the
+ *                           previous best (never pruned by {@code keep_checkpoints})
  */
-public record RuntimeConfig(String pretrained, long seed, int logInterval, int checkpointInterval, int evalInterval,
-                            int keepCheckpoints, String device) {
+public record RuntimeConfig(String pretrained, long seed, int logInterval, CheckpointInterval checkpointInterval,
+                            int evalInterval, int keepCheckpoints, String device, String saveBest) {
+    /** The evaluation's metrics, in the order of COCO's first six stats (what {@code save_best} may name). */
+    public static final java.util.List<String> METRICS = java.util.List.of("bbox_mAP", "bbox_mAP_50", "bbox_mAP_75",
+            "bbox_mAP_s", "bbox_mAP_m", "bbox_mAP_l");
+
     public RuntimeConfig {
-        DataConfig.require(logInterval > 0 && checkpointInterval > 0 && evalInterval >= 0 && keepCheckpoints > 0,
-                "runtime: log_interval, checkpoint_interval and keep_checkpoints must be positive, eval_interval ≥ 0");
+        DataConfig.require(checkpointInterval != null, "runtime.checkpoint_interval is required: a number of epochs (2),"
+                + " {epochs: 2} or {iters: 500}");
+        DataConfig.require(logInterval > 0 && evalInterval >= 0 && keepCheckpoints > 0,
+                "runtime: log_interval and keep_checkpoints must be positive, eval_interval ≥ 0");
+        DataConfig.require(saveBest == null || METRICS.contains(saveBest), "runtime.save_best must be one of " + METRICS
+                + " or null, found '" + saveBest + "'");
+        DataConfig.require(saveBest == null || evalInterval > 0, "runtime.save_best needs evaluations: set"
+                + " runtime.eval_interval > 0 or save_best: null");
         try {
             ComputeDevice.parse(device);
         } catch (IllegalArgumentException e) {

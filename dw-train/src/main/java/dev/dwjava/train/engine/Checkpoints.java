@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,34 +25,60 @@ import dev.dwjava.train.solver.Optimizer;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Training checkpoints in a work dir. Checkpoint {@code epoch_N} is three files: {@code epoch_N.pth} (the model's
- * state dict with mmdetection names; PyTorch's {@code torch.load} reads it), {@code epoch_N.optim.pth} (SGD momentum
- * by parameter name) and {@code epoch_N.json} (epoch, iteration, seed, config, versions). Every file is written to a
- * temporary name and renamed; {@code latest.json}, which names the newest complete checkpoint, is written last, so a
- * crash at any moment leaves the previous checkpoint intact and pointed to.
+ * Training checkpoints in a work dir. A checkpoint is three files: {@code NAME.pth} (the model's state dict with
+ * mmdetection names; PyTorch's {@code torch.load} reads it), {@code NAME.optim.pth} (SGD momentum by parameter name)
+ * and {@code NAME.json} ({@link Meta}). NAME is {@code epoch_N} after N epochs, {@code iter_N} after N iterations
+ * (in the middle of an epoch) and {@code best_<metric>_epoch_N} for the best evaluation so far. Every file is written
+ * to a temporary name and renamed; {@code latest.json}, which names the newest complete checkpoint (the one with the
+ * most iterations), is written last, so a crash at any moment leaves the previous checkpoint intact and pointed to.
  */
 public final class Checkpoints {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern REGULAR = Pattern.compile("(epoch|iter)_(\\d+)(\\.optim\\.pth|\\.pth|\\.json)");
     private final Path workDir;
     private final int keep;
 
-    /** @param keep how many checkpoints to keep (older ones are deleted), at least 1 */
+    /** @param keep how many checkpoints ({@code epoch_N} and {@code iter_N} together) to keep, at least 1 */
     public Checkpoints(Path workDir, int keep) {
         this.workDir = workDir;
         this.keep = Math.max(1, keep);
     }
 
-    /** What a checkpoint records besides tensors. */
-    public record Meta(int epoch, long iter, long seed, String config, String versions) {}
+    /**
+     * What a checkpoint records besides tensors.
+     *
+     * @param epoch        epochs finished
+     * @param iter         iterations done
+     * @param batchInEpoch batches of the next epoch (0-based {@code epoch}) already done: 0 at an epoch boundary,
+     *                     more for a checkpoint in the middle of an epoch (absent from older checkpoints: 0)
+     */
+    public record Meta(int epoch, long iter, long seed, String config, String versions, int batchInEpoch) {
+        /** A checkpoint at an epoch boundary. */
+        public Meta(int epoch, long iter, long seed, String config, String versions) {
+            this(epoch, iter, seed, config, versions, 0);
+        }
+    }
+
+    /** The parts of {@link Meta} fixed for a run. */
+    public record RunInfo(long seed, String config, String versions) {
+        public Meta at(int epoch, long iter, int batchInEpoch) {
+            return new Meta(epoch, iter, seed, config, versions, batchInEpoch);
+        }
+    }
 
     /** Writes checkpoint {@code epoch_<meta.epoch>} and points {@code latest.json} at it. */
     public Path save(DwDetector model, Optimizer sgd, Meta meta) {
+        return saveRegular("epoch_" + meta.epoch(), model, sgd, meta);
+    }
+
+    /** Writes checkpoint {@code iter_<meta.iter>} (a mid-epoch one) and points {@code latest.json} at it. */
+    public Path saveIteration(DwDetector model, Optimizer sgd, Meta meta) {
+        return saveRegular("iter_" + meta.iter(), model, sgd, meta);
+    }
+
+    private Path saveRegular(String name, DwDetector model, Optimizer sgd, Meta meta) {
         try {
-            Files.createDirectories(workDir);
-            String name = "epoch_" + meta.epoch();
-            TorchFileWriter.writeStateDict(workDir.resolve(name + ".pth"), WeightLoader.stateOf(model));
-            TorchFileWriter.writeStateDict(workDir.resolve(name + ".optim.pth"), sgd.state());
-            writeAtomically(workDir.resolve(name + ".json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(meta));
+            write(name, model, sgd, meta);
             ObjectNode latest = JSON.createObjectNode().put("checkpoint", name);
             writeAtomically(workDir.resolve("latest.json"), JSON.writeValueAsBytes(latest));
             prune();
@@ -60,21 +88,79 @@ public final class Checkpoints {
         }
     }
 
+    private void write(String name, DwDetector model, Optimizer sgd, Meta meta) throws IOException {
+        Files.createDirectories(workDir);
+        TorchFileWriter.writeStateDict(workDir.resolve(name + ".pth"), WeightLoader.stateOf(model));
+        TorchFileWriter.writeStateDict(workDir.resolve(name + ".optim.pth"), sgd.state());
+        writeAtomically(workDir.resolve(name + ".json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(meta));
+    }
+
+    /** The best checkpoint for a metric: its name and score, and the iteration it was taken at. */
+    public record Best(String checkpoint, String metric, double value, long iter) {}
+
+    /**
+     * Writes {@code best_<metric>_epoch_<meta.epoch>}, then {@code best_<metric>.json} naming it, then removes the
+     * previous best of that metric (so a crash leaves one complete best named). {@code latest.json} is not touched.
+     */
+    public Path saveBest(DwDetector model, Optimizer sgd, Meta meta, String metric, double value) {
+        String prefix = "best_" + metric + "_";
+        String name = prefix + (meta.batchInEpoch() == 0 ? "epoch_" + meta.epoch() : "iter_" + meta.iter());
+        try {
+            write(name, model, sgd, meta);
+            writeAtomically(bestPointer(metric), JSON.writerWithDefaultPrettyPrinter()
+                    .writeValueAsBytes(new Best(name, metric, value, meta.iter())));
+            Pattern mine = Pattern.compile(Pattern.quote(prefix) + "(epoch|iter)_\\d+(\\.optim\\.pth|\\.pth|\\.json)");
+            try (Stream<Path> files = Files.list(workDir)) {
+                for (Path p : files.toList()) {
+                    String f = p.getFileName().toString();
+                    if (mine.matcher(f).matches() && !f.startsWith(name + ".")) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
+            return workDir.resolve(name + ".pth");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write checkpoint to " + workDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The best checkpoint of {@code metric} named by {@code best_<metric>.json}, if any. */
+    public Optional<Best> best(String metric) {
+        Path pointer = bestPointer(metric);
+        if (!Files.isRegularFile(pointer)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(JSON.readValue(pointer.toFile(), Best.class));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(pointer + " is damaged (" + e.getMessage() + "); delete it to start the best"
+                    + " " + metric + " afresh");
+        }
+    }
+
+    private Path bestPointer(String metric) {
+        return workDir.resolve("best_" + metric + ".json");
+    }
+
     /** The newest complete checkpoint of the work dir, if any. */
     public Optional<Path> latest() {
+        return latestName().map(n -> workDir.resolve(n + ".pth"));
+    }
+
+    private Optional<String> latestName() {
         Path pointer = workDir.resolve("latest.json");
         if (!Files.isRegularFile(pointer)) {
             return Optional.empty();
         }
         try {
             JsonNode n = JSON.readTree(pointer.toFile());
-            return Optional.of(workDir.resolve(n.get("checkpoint").asText() + ".pth"));
+            return Optional.of(n.get("checkpoint").asText());
         } catch (IOException | NullPointerException e) {
             throw new IllegalArgumentException(pointer + " is damaged (" + e.getMessage() + "); pass --resume PATH explicitly");
         }
     }
 
-    /** Loads a checkpoint ({@code epoch_N.pth} and its siblings) into the model and optimizer. */
+    /** Loads a checkpoint ({@code NAME.pth} and its siblings) into the model and optimizer. */
     public static Meta load(Path checkpoint, DwDetector model, Optimizer sgd) {
         String base = checkpoint.getFileName().toString().replaceFirst("\\.pth$", "");
         Path dir = checkpoint.toAbsolutePath().getParent();
@@ -89,30 +175,65 @@ public final class Checkpoints {
     }
 
     /**
-     * Keeps the newest {@code keep} complete checkpoints; deletes older ones and the orphans a run killed while saving
-     * or pruning left behind (an {@code epoch_N.pth} or {@code .optim.pth} without its {@code .json}, or the reverse).
+     * Keeps the newest {@code keep} complete {@code epoch_N} and {@code iter_N} checkpoints (newest: most iterations;
+     * at equal iterations the epoch one, written after) and always the one {@code latest.json} names; deletes older
+     * ones and the orphans a run killed while saving or pruning left behind (an {@code .pth} or {@code .optim.pth}
+     * without its {@code .json}, or the reverse). Best checkpoints are not touched.
      */
     void prune() throws IOException {
-        java.util.TreeMap<Integer, List<Path>> byEpoch = new java.util.TreeMap<>();
-        java.util.regex.Pattern file = java.util.regex.Pattern.compile("epoch_(\\d+)(\\.optim\\.pth|\\.pth|\\.json)");
+        Map<String, List<Path>> byName = new java.util.HashMap<>();
         try (Stream<Path> files = Files.list(workDir)) {
             files.forEach(p -> {
-                java.util.regex.Matcher m = file.matcher(p.getFileName().toString());
+                Matcher m = REGULAR.matcher(p.getFileName().toString());
                 if (m.matches()) {
-                    byEpoch.computeIfAbsent(Integer.parseInt(m.group(1)), k -> new ArrayList<>()).add(p);
+                    byName.computeIfAbsent(m.group(1) + "_" + m.group(2), k -> new ArrayList<>()).add(p);
                 }
             });
         }
-        int kept = 0;
-        for (int epoch : byEpoch.descendingKeySet()) {
-            List<Path> parts = byEpoch.get(epoch);
-            if (parts.size() == 3 && kept < keep) {
-                kept++;
+        String current = latestNameOrNull();
+        List<String> complete = new ArrayList<>();
+        for (Map.Entry<String, List<Path>> e : byName.entrySet()) {
+            if (e.getValue().size() == 3) {
+                complete.add(e.getKey());
             } else {
-                for (Path p : parts) {
+                for (Path p : e.getValue()) {
                     Files.deleteIfExists(p);
                 }
             }
+        }
+        Map<String, Long> iters = new java.util.HashMap<>();
+        for (String name : complete) {
+            iters.put(name, iterationsOf(name));
+        }
+        // Newest first: the pointed-to one, then by iterations, the epoch checkpoint before an iteration one of its step.
+        complete.sort(java.util.Comparator.<String, Boolean>comparing(n -> !n.equals(current))
+                .thenComparing(n -> -iters.get(n))
+                .thenComparing(n -> n.startsWith("iter_"))
+                .thenComparing(n -> -Long.parseLong(n.substring(n.indexOf('_') + 1))));
+        for (String name : complete.subList(Math.min(keep, complete.size()), complete.size())) {
+            for (Path p : byName.get(name)) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private String latestNameOrNull() {
+        try {
+            return latestName().orElse(null);
+        } catch (IllegalArgumentException e) {
+            return null;   // a damaged pointer protects nothing; the save that calls prune rewrites it first
+        }
+    }
+
+    /** Iterations done at checkpoint {@code name}: in the name of {@code iter_N}, in the record of {@code epoch_N}. */
+    private long iterationsOf(String name) {
+        if (name.startsWith("iter_")) {
+            return Long.parseLong(name.substring("iter_".length()));
+        }
+        try {
+            return JSON.readTree(workDir.resolve(name + ".json").toFile()).path("iter").asLong(-1);
+        } catch (IOException e) {
+            return -1;   // unreadable: the oldest, pruned first
         }
     }
 

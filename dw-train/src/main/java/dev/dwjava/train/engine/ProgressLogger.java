@@ -48,7 +48,8 @@ public final class ProgressLogger implements TrainHook {
         sumNeg += r.clsNeg();
         count++;
         long inEpoch = r.iter() + 1 - (long) r.epoch() * t.itersPerEpoch();
-        if (count < interval && inEpoch != t.itersPerEpoch()) {
+        // Windows count from the epoch's start (not the run's), so a run resumed mid-epoch logs the same iterations.
+        if (inEpoch % interval != 0 && inEpoch != t.itersPerEpoch()) {
             if (interactive) {
                 // Between log lines, an in-place progress bar on a terminal.
                 int filled = (int) (30 * inEpoch / Math.max(1, t.itersPerEpoch()));

@@ -29,6 +29,41 @@ public final class Trainer {
     @FunctionalInterface
     public interface EpochData {
         Iterator<DetectionBatch> epoch(int epoch);
+
+        /**
+         * The batches of {@code epoch} after its first {@code fromBatch} (a resume in the middle of an epoch). This
+         * default draws and drops them; data that can start anywhere says so with {@link #seekable}.
+         */
+        default Iterator<DetectionBatch> epoch(int epoch, int fromBatch) {
+            Iterator<DetectionBatch> it = epoch(epoch);
+            for (int b = 0; b < fromBatch && it.hasNext(); b++) {
+                try (TensorScope scope = TensorScope.open()) {
+                    it.next();
+                }
+            }
+            return it;
+        }
+
+        /** Data whose epochs start at any batch without loading the ones before. */
+        static EpochData seekable(Seekable data) {
+            return new EpochData() {
+                @Override
+                public Iterator<DetectionBatch> epoch(int epoch) {
+                    return data.epoch(epoch, 0);
+                }
+
+                @Override
+                public Iterator<DetectionBatch> epoch(int epoch, int fromBatch) {
+                    return data.epoch(epoch, fromBatch);
+                }
+            };
+        }
+    }
+
+    /** The batches of {@code epoch} from batch {@code fromBatch} on. */
+    @FunctionalInterface
+    public interface Seekable {
+        Iterator<DetectionBatch> epoch(int epoch, int fromBatch);
     }
 
     private final DwDetector model;
@@ -39,6 +74,7 @@ public final class Trainer {
     private final List<TrainHook> hooks = new ArrayList<>();
     private long iter;
     private int nextEpoch;
+    private int batchInEpoch;   // batches of the running epoch done (at the start: those a mid-epoch checkpoint did)
     private final int epochs;
     private final long itersPerEpoch;
 
@@ -58,6 +94,19 @@ public final class Trainer {
         this.itersPerEpoch = itersPerEpoch;
         this.nextEpoch = startEpoch;
         this.iter = startIter;
+    }
+
+    /**
+     * Starts the first epoch at batch {@code batch} (a resume from a mid-epoch checkpoint: the first epoch's batches
+     * before it were trained).
+     */
+    public Trainer startingAtBatch(int batch) {
+        if (batch < 0 || batch > itersPerEpoch) {
+            throw new IllegalArgumentException("cannot start epoch " + (nextEpoch + 1) + " at batch " + batch + ": it has "
+                    + itersPerEpoch + " batches");
+        }
+        this.batchInEpoch = batch;
+        return this;
     }
 
     private dev.dwjava.train.dist.GradientAverager gradientSync;
@@ -94,6 +143,11 @@ public final class Trainer {
         return itersPerEpoch;
     }
 
+    /** Batches of the running epoch done so far (in {@code afterStep}: including that step's). */
+    public int batchInEpoch() {
+        return batchInEpoch;
+    }
+
     /** Trains the remaining epochs. */
     public void train(EpochData data) {
         Throwable failure = null;
@@ -102,7 +156,7 @@ public final class Trainer {
             for (int epoch = nextEpoch; epoch < epochs; epoch++) {
                 int e = epoch;
                 hooks.forEach(h -> h.beforeEpoch(this, e));
-                Iterator<DetectionBatch> it = data.epoch(epoch);
+                Iterator<DetectionBatch> it = batchInEpoch > 0 ? data.epoch(epoch, batchInEpoch) : data.epoch(epoch);
                 while (true) {
                     // One scope per iteration holds the batch and everything the step makes.
                     try (TensorScope scope = TensorScope.open()) {
@@ -113,10 +167,12 @@ public final class Trainer {
                         DetectionBatch batch = it.next();
                         double dataMs = ms(System.nanoTime() - w0);
                         StepResult r = step(batch, epoch, dataMs);
+                        batchInEpoch++;
                         hooks.forEach(h -> h.afterStep(this, r));
                     }
                 }
                 nextEpoch = epoch + 1;
+                batchInEpoch = 0;
                 hooks.forEach(h -> h.afterEpoch(this, e));
             }
         } catch (RuntimeException | Error ex) {

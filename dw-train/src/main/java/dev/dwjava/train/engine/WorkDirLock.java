@@ -24,7 +24,8 @@ public final class WorkDirLock implements AutoCloseable {
     static final String NAME = ".lock";
     /** Temporaries of {@link Checkpoints#writeAtomically}, the checkpoint writer and the plots: never a finished file. */
     private static final Pattern PARTIAL = Pattern.compile(
-            "(epoch_\\d+(\\.optim)?\\.(pth|json)|latest\\.json|config\\.yaml|metrics\\.jsonl|loss).*\\.tmp");
+            "((epoch|iter)_\\d+(\\.optim)?\\.(pth|json)|best_\\w+(\\.optim)?\\.(pth|json)|latest\\.json|config\\.yaml"
+                    + "|metrics\\.jsonl|loss).*\\.tmp");
 
     private final FileChannel channel;
     private final FileLock lock;

@@ -78,4 +78,33 @@ class ConfigsTest {
                 CONFIGS.resolve("dw_r50_fpn_1x_coco.yaml"), List.of("solver.learning_rate=0.1")));
         assertTrue(e.getMessage().contains("dw_r50_fpn_1x_coco.yaml: unknown key 'solver.learning_rate'"), e.getMessage());
     }
+
+    private static DwConfig with(String... overrides) {
+        Path p = CONFIGS.resolve("quickstart.yaml");
+        return DwConfig.load(p.toFile().isFile() ? p : Path.of("..", "configs", "quickstart.yaml"), List.of(overrides)).config();
+    }
+
+    @Test
+    void checkpointIntervalCountsEpochsOrIterations() {
+        assertEquals(CheckpointInterval.everyEpochs(5), with().runtime().checkpointInterval());   // quickstart.yaml: 5
+        assertEquals(CheckpointInterval.everyEpochs(2), with("runtime.checkpoint_interval=2").runtime().checkpointInterval());
+        assertEquals(CheckpointInterval.everyEpochs(3), with("runtime.checkpoint_interval={epochs: 3}").runtime().checkpointInterval());
+        CheckpointInterval iters = with("runtime.checkpoint_interval={iters: 500}").runtime().checkpointInterval();
+        assertEquals(new CheckpointInterval(0, 500), iters);
+        assertTrue(iters.byIters());
+        assertEquals(null, with().runtime().saveBest());
+        assertEquals("bbox_mAP_50", with("runtime.save_best=bbox_mAP_50").runtime().saveBest());
+        for (String bad : new String[] {"0", "-1", "1.5", "500i", "{iters: 0}", "{iters: 5, epochs: 1}", "{steps: 5}", "[1]"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> with("runtime.checkpoint_interval=" + bad), bad);
+            assertTrue(e.getMessage().contains("quickstart.yaml: runtime.checkpoint_interval must be a positive number of"
+                    + " epochs (2), {epochs: 2} or {iters: 500}, found "), bad + ": " + e.getMessage());
+            assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> with("runtime.save_best=mAP"));
+        assertTrue(e.getMessage().contains("runtime.save_best must be one of [bbox_mAP, bbox_mAP_50, bbox_mAP_75, bbox_mAP_s,"
+                + " bbox_mAP_m, bbox_mAP_l] or null, found 'mAP'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> with("runtime.save_best=bbox_mAP", "runtime.eval_interval=0"));
+        assertTrue(e.getMessage().contains("runtime.save_best needs evaluations"), e.getMessage());
+    }
 }

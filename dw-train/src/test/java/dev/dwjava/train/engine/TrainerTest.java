@@ -114,6 +114,139 @@ class TrainerTest {
         }
     }
 
+    /** Stops a run after iteration {@code n} (as a kill would, but in-process). */
+    static final class StopAt implements TrainHook {
+        static final class Stopped extends RuntimeException {}
+
+        private final long n;
+
+        StopAt(long n) {
+            this.n = n;
+        }
+
+        @Override
+        public void afterStep(Trainer t, StepResult r) {
+            if (t.iteration() == n) {
+                throw new Stopped();
+            }
+        }
+    }
+
+    @Test
+    void resumingInTheMiddleOfAnEpochGivesTheSameWeightsAndLossesAsTrainingStraight(@TempDir Path dir) {
+        torch.manual_seed(1);
+        DwDetector straight = new DwDetector(TINY);
+        Map<String, Tensor> init = copy(WeightLoader.stateOf(straight));
+        List<StepResult> straightSteps = new ArrayList<>();
+        Trainer s = trainer(straight, sgd(straight), 0, 0, 3);
+        s.addHook(new TrainHook() {
+            @Override
+            public void afterStep(Trainer t, StepResult r) {
+                straightSteps.add(r);
+            }
+        });
+        s.train(data(3));   // 2 epochs × 3 batches; the lr steps at epoch 1 and warms up over 5 iterations
+
+        // Checkpoints every 2 iterations; stopped after iteration 5, so the newest is iter_4: 1 batch into epoch 2.
+        DwDetector first = new DwDetector(TINY);
+        WeightLoader.load(first, init, "", n -> false, true, "init");
+        Sgd firstSgd = sgd(first);
+        Checkpoints ckpt = new Checkpoints(dir, 2);
+        Checkpoints.RunInfo run = new Checkpoints.RunInfo(0, "", "");
+        PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
+        Trainer half = trainer(first, firstSgd, 0, 0, 3).addHook(new CheckpointHook(ckpt, 0, 2, run, quiet)).addHook(new StopAt(5));
+        assertThrows(StopAt.Stopped.class, () -> half.train(data(3)));
+        assertEquals(dir.resolve("iter_4.pth"), ckpt.latest().orElseThrow());
+        assertTrue(Files.exists(dir.resolve("iter_2.pth")), "keep 2");
+
+        torch.manual_seed(99);
+        DwDetector resumed = new DwDetector(TINY);
+        Sgd resumedSgd = sgd(resumed);
+        Checkpoints.Meta meta = Checkpoints.load(ckpt.latest().orElseThrow(), resumed, resumedSgd);
+        assertEquals(List.of(1, 4L, 1), List.of(meta.epoch(), meta.iter(), meta.batchInEpoch()));
+        List<StepResult> resumedSteps = new ArrayList<>();
+        Trainer r = trainer(resumed, resumedSgd, meta.epoch(), meta.iter(), 3).startingAtBatch(meta.batchInEpoch());
+        r.addHook(new TrainHook() {
+            @Override
+            public void afterStep(Trainer t, StepResult step) {
+                resumedSteps.add(step);
+            }
+        });
+        r.train(data(3));   // the default EpochData.epoch(e, from) draws and drops the batch already done
+
+        assertEquals(6, r.iteration());
+        assertEquals(2, resumedSteps.size());
+        for (int k = 0; k < 2; k++) {
+            StepResult a = straightSteps.get(4 + k), b = resumedSteps.get(k);
+            assertEquals(List.of(a.epoch(), a.iter(), a.lr(), a.clsPos(), a.loc(), a.clsNeg(), a.gradNorm()),
+                    List.of(b.epoch(), b.iter(), b.lr(), b.clsPos(), b.loc(), b.clsNeg(), b.gradNorm()), "iteration " + a.iter());
+        }
+        Map<String, Tensor> a = WeightLoader.stateOf(straight), b = WeightLoader.stateOf(resumed);
+        for (String k : a.keySet()) {
+            assertTrue(a.get(k).equal(b.get(k)), k + " differs");   // bit-identical
+        }
+    }
+
+    @Test
+    void pruningKeepsTheNewestByIterationOverBothKindsAndNeverTheBest(@TempDir Path dir) throws Exception {
+        torch.manual_seed(4);
+        DwDetector model = new DwDetector(TINY);
+        Sgd sgd = sgd(model);
+        Checkpoints ckpt = new Checkpoints(dir, 3);
+        Checkpoints.RunInfo run = new Checkpoints.RunInfo(0, "", "");
+        ckpt.saveIteration(model, sgd, run.at(0, 2, 2));
+        ckpt.save(model, sgd, run.at(1, 3, 0));
+        ckpt.saveBest(model, sgd, run.at(1, 3, 0), "bbox_mAP", 0.25);
+        ckpt.saveIteration(model, sgd, run.at(1, 5, 2));
+        ckpt.saveIteration(model, sgd, run.at(2, 6, 3));   // the last batch of epoch 2: the epoch checkpoint follows
+        ckpt.save(model, sgd, run.at(2, 6, 0));
+        Files.writeString(dir.resolve("epoch_9.pth"), "x");   // an orphan of a kill
+        ckpt.saveIteration(model, sgd, run.at(2, 8, 2));
+        assertEquals(List.of("best_bbox_mAP.json", "best_bbox_mAP_epoch_1.json", "best_bbox_mAP_epoch_1.optim.pth",
+                        "best_bbox_mAP_epoch_1.pth", "epoch_2.json", "epoch_2.optim.pth", "epoch_2.pth", "iter_6.json",
+                        "iter_6.optim.pth", "iter_6.pth", "iter_8.json", "iter_8.optim.pth", "iter_8.pth", "latest.json"),
+                Files.list(dir).map(p -> p.getFileName().toString()).sorted().toList());
+        assertEquals(dir.resolve("iter_8.pth"), ckpt.latest().orElseThrow());
+        Checkpoints.Meta m = Checkpoints.load(dir.resolve("best_bbox_mAP_epoch_1.pth"), new DwDetector(TINY), sgd(model));
+        assertEquals(List.of(1, 3L, 0), List.of(m.epoch(), m.iter(), m.batchInEpoch()));
+        // An older checkpoint's record (no batchInEpoch) reads as an epoch-boundary one.
+        Files.writeString(dir.resolve("epoch_2.json"), "{\"epoch\":2,\"iter\":6,\"seed\":0,\"config\":\"\",\"versions\":\"\"}");
+        assertEquals(0, Checkpoints.load(dir.resolve("epoch_2.pth"), new DwDetector(TINY), sgd(model)).batchInEpoch());
+    }
+
+    @Test
+    void theBestCheckpointFollowsTheMetricAndSurvivesAResume(@TempDir Path dir) throws Exception {
+        torch.manual_seed(5);
+        DwDetector model = new DwDetector(TINY);
+        Trainer t = trainer(model, sgd(model), 0, 0, 3);
+        Checkpoints ckpt = new Checkpoints(dir, 1);
+        Checkpoints.RunInfo run = new Checkpoints.RunInfo(0, "", "");
+        PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
+        BestCheckpoint best = new BestCheckpoint(ckpt, "bbox_mAP", run, 0, quiet);
+        double[] scores = {0.1, 0.3, 0.3, 0.2, Double.NaN};
+        for (int e = 0; e < scores.length; e++) {
+            best.evaluated(t, e + 1, Map.of("bbox_mAP", scores[e], "bbox_mAP_50", 0.9));
+        }
+        assertEquals(List.of("best_bbox_mAP.json", "best_bbox_mAP_epoch_2.json", "best_bbox_mAP_epoch_2.optim.pth",
+                "best_bbox_mAP_epoch_2.pth"), Files.list(dir).map(p -> p.getFileName().toString()).sorted().toList());
+        assertEquals(new Checkpoints.Best("best_bbox_mAP_epoch_2", "bbox_mAP", 0.3, 0), ckpt.best("bbox_mAP").orElseThrow());
+
+        // A resumed run competes with the best recorded before its start; a fresh run starts afresh.
+        Files.writeString(dir.resolve("best_bbox_mAP.json"), "{\"checkpoint\":\"best_bbox_mAP_epoch_2\",\"metric\":\"bbox_mAP\","
+                + "\"value\":0.3,\"iter\":6}");
+        assertEquals(0.3, new BestCheckpoint(ckpt, "bbox_mAP", run, 9, quiet).best());
+        assertEquals(Double.NEGATIVE_INFINITY, new BestCheckpoint(ckpt, "bbox_mAP", run, 3, quiet).best());
+        assertEquals(Double.NEGATIVE_INFINITY, new BestCheckpoint(ckpt, "bbox_mAP", run, 0, quiet).best());
+        BestCheckpoint resumed = new BestCheckpoint(ckpt, "bbox_mAP", run, 9, quiet);
+        resumed.evaluated(t, 4, Map.of("bbox_mAP", 0.25));
+        assertTrue(Files.exists(dir.resolve("best_bbox_mAP_epoch_2.pth")));
+        resumed.evaluated(t, 5, Map.of("bbox_mAP", 0.35));
+        assertEquals(List.of("best_bbox_mAP.json", "best_bbox_mAP_epoch_5.json", "best_bbox_mAP_epoch_5.optim.pth",
+                "best_bbox_mAP_epoch_5.pth"), Files.list(dir).map(p -> p.getFileName().toString()).sorted().toList());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> resumed.evaluated(t, 6, Map.of("loss", 1)));
+        assertTrue(e.getMessage().startsWith("the evaluation has no bbox_mAP"), e.getMessage());
+    }
+
     @Test
     void nanLossStopsWithTheIterationAndTermAndKeepsTheLastCheckpoint(@TempDir Path dir) throws Exception {
         torch.manual_seed(2);

@@ -51,8 +51,10 @@ class WorkDirLockTest {
     @Test
     void partialTemporariesOfAKilledRunAreRemovedAndFinishedFilesKept(@TempDir Path work) throws Exception {
         List<String> partial = List.of("epoch_3.pth123456.tmp", "epoch_3.optim.pth99.tmp", "epoch_3.json7.tmp", "latest.json1.tmp",
-                "config.yaml5.tmp", "loss123.png.tmp", "metrics.jsonl42.tmp");
-        List<String> kept = List.of("epoch_2.pth", "epoch_2.optim.pth", "epoch_2.json", "latest.json", "notes.tmp", "mine.pth.tmp");
+                "config.yaml5.tmp", "loss123.png.tmp", "metrics.jsonl42.tmp", "iter_500.pth77.tmp", "iter_500.optim.pth8.tmp",
+                "best_bbox_mAP_epoch_2.optim.pth3.tmp", "best_bbox_mAP.json9.tmp");
+        List<String> kept = List.of("epoch_2.pth", "epoch_2.optim.pth", "epoch_2.json", "latest.json", "notes.tmp", "mine.pth.tmp",
+                "iter_500.pth", "best_bbox_mAP_epoch_2.pth", "best_bbox_mAP.json");
         for (String f : partial) {
             Files.writeString(work.resolve(f), "x");
         }
