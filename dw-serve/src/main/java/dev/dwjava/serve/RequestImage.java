@@ -81,7 +81,7 @@ final class RequestImage {
                 throw new HttpError(400, "the multipart form has no image: send the file in a part named \"image\"");
             }
             MultiPart.Part thr = parts.getFirst("score_thr");
-            ByteBuffer bytes = Content.Source.asByteBuffer(image.newContentSource());
+            ByteBuffer bytes = Content.Source.asByteBuffer(image.getContentSource());
             byte[] data = new byte[bytes.remaining()];
             bytes.get(data);
             return new Upload(data, thr == null ? null : thr.getContentAsString(java.nio.charset.StandardCharsets.UTF_8).trim());
