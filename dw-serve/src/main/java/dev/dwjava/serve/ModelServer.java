@@ -90,6 +90,21 @@ public final class ModelServer implements AutoCloseable {
         return s;
     }
 
+    /**
+     * {@code dw serve}: starts, says where it listens, and serves until the process is stopped (Ctrl-C or SIGTERM
+     * stop it cleanly).
+     */
+    public static void serve(BatchDetector detector, ServeOptions options, java.io.PrintWriter out) throws IOException,
+            InterruptedException {
+        ModelServer s = start(detector, options);
+        Runtime.getRuntime().addShutdownHook(new Thread(s::close, "dw-serve-stop"));
+        out.printf("dw serve: listening on %s (POST /v1/detect, GET /healthz, GET /metrics, a page at /); max batch %d, "
+                + "max wait %d ms, queue %d, body limit %d bytes%n", s.uri(), options.maxBatch(), options.maxWaitMs(),
+                options.queueCapacity(), options.maxBodyBytes());
+        out.flush();
+        s.join();
+    }
+
     public int port() {
         return connector.getLocalPort();
     }

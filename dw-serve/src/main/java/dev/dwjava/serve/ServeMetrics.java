@@ -67,6 +67,12 @@ public final class ServeMetrics {
         return (long) requests.labelValues(path, Integer.toString(code)).get();
     }
 
+    /** Model calls so far and the images they took, for the mean batch size. */
+    public long[] batches() {
+        var points = batchSize.collect().getDataPoints();
+        return points.isEmpty() ? new long[2] : new long[] {points.get(0).getCount(), Math.round(points.get(0).getSum())};
+    }
+
     /** The metrics in Prometheus' text exposition format. */
     public byte[] text() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -45,7 +45,7 @@ import picocli.CommandLine;
  */
 @Command(name = "bench", description = "Benchmarks of the model: inference and training-step time and peak memory (JSON).",
         subcommands = {BenchCommand.Inference.class, BenchCommand.TrainStep.class, BenchCommand.Data.class,
-                BenchAllreduceCommand.class})
+                BenchAllreduceCommand.class, BenchServeCommand.class})
 public final class BenchCommand {
 
     abstract static class Common {
