@@ -18,6 +18,7 @@ import dev.dwjava.core.image.RgbImage;
 import dev.dwjava.model.inference.Detection;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -43,6 +44,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 public final class ModelServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String JSON_TYPE = "application/json";
+    static final int MAX_CONNECTIONS = 1024;
 
     private final BatchDetector detector;
     private final ServeOptions options;
@@ -70,6 +72,8 @@ public final class ModelServer implements AutoCloseable {
         connector.setHost(options.host());
         connector.setPort(options.port());
         server.addConnector(connector);
+        // Idle or slow connections cost memory too: beyond this many Jetty stops accepting (the kernel's backlog waits).
+        server.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, server));
         server.setHandler(new Routes());
         server.setStopTimeout(2000);
     }

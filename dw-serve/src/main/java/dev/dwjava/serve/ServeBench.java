@@ -72,7 +72,7 @@ public final class ServeBench {
     /** Sends {@code requests} at {@code concurrency} with batching on and reads VmRSS before and after. */
     public Soak soak(int concurrency, int requests, double maxSeconds) throws Exception {
         try (ModelServer s = ModelServer.start(detector, options.withQueueCapacity(Math.max(options.queueCapacity(), 2 * concurrency)))) {
-            drive(s.uri(), concurrency, 500, 60);   // warm-up, so the soak measures growth, not start-up
+            drive(s.uri(), concurrency, Math.min(500, requests), 60);   // warm-up: the soak measures growth, not start-up
             long before = rssKb();
             Load l = drive(s.uri(), concurrency, requests, maxSeconds);
             System.gc();
@@ -162,14 +162,17 @@ public final class ServeBench {
         return out.toByteArray();
     }
 
-    /** The rows as a table. */
-    public static void print(PrintWriter out, List<Row> rows) {
+    /** The table's header line. */
+    public static void printHeader(PrintWriter out) {
         out.printf("%-22s %11s %8s %6s %10s %9s %9s %10s%n", "batching", "concurrency", "requests", "failed", "req/s",
                 "p50 ms", "p99 ms", "mean batch");
-        for (Row r : rows) {
-            out.printf("%-22s %11d %8d %6d %10.1f %9.1f %9.1f %10.2f%n", r.batching(), r.concurrency(), r.requests(),
-                    r.failed(), r.throughput(), r.p50Ms(), r.p99Ms(), r.meanBatch());
-        }
+        out.flush();
+    }
+
+    /** One row of the table, printed as soon as it is measured. */
+    public static void printRow(PrintWriter out, Row r) {
+        out.printf("%-22s %11d %8d %6d %10.1f %9.1f %9.1f %10.2f%n", r.batching(), r.concurrency(), r.requests(),
+                r.failed(), r.throughput(), r.p50Ms(), r.p99Ms(), r.meanBatch());
         out.flush();
     }
 }

@@ -92,13 +92,12 @@ final class BenchServeCommand implements Callable<Integer> {
                 config == null ? "tiny random ResNet-18 (width 16, 128 px)" : cfg.toString(), body.length, Torch.init().threads(),
                 requests, maxSeconds);
         out.flush();
-        List<ServeBench.Row> rows = new ArrayList<>();
+        ServeBench.printHeader(out);
         for (boolean batching : new boolean[] {false, true}) {
             for (int c : concurrency) {
-                rows.add(bench.measure(batching, c, requests, maxSeconds));
+                ServeBench.printRow(out, bench.measure(batching, c, requests, maxSeconds));
             }
         }
-        ServeBench.print(out, rows);
         if (soakRequests > 0) {
             ServeBench.Soak s = bench.soak(8, soakRequests, soakMaxSeconds);
             out.printf("soak: %d requests (%d failed) at concurrency 8, batching on, in %.1f s; VmRSS %d MiB before, %d MiB after (%+d MiB)%n",
