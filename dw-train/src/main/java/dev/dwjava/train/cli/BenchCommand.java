@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", description = "Benchmarks of the model: inference and training-step time and peak memory (JSON).",
         subcommands = {BenchCommand.Inference.class, BenchCommand.TrainStep.class, BenchCommand.Data.class,
-                BenchAllreduceCommand.class})
+                BenchAllreduceCommand.class, BenchServeCommand.class})
 public final class BenchCommand {
 
     /** The options of the model benchmarks. */
