@@ -1,6 +1,5 @@
 package dev.dwjava.serve;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import dev.dwjava.core.image.RgbImage;
@@ -19,17 +18,18 @@ public final class DetectorAdapter implements BatchDetector {
         return detector;
     }
 
+    /**
+     * One batched call of {@link Detector#detectBatch(List, float)}. A request's threshold below the config's
+     * {@code test.score_thr} keeps what the config keeps; post-processing at the higher of the two gives exactly the
+     * config's detections filtered by the request's (thresholding before or after NMS and the top-k keeps the same
+     * boxes: only higher-scored boxes suppress a box).
+     */
     @Override
-    public synchronized List<List<Detection>> detect(List<RgbImage> images, float scoreThr) {
-        return oneByOne(images, scoreThr);   // TODO(merge): call Detector.detectBatch: return detector.detectBatch(images, scoreThr);
-    }
-
-    private List<List<Detection>> oneByOne(List<RgbImage> images, float scoreThr) {
-        List<List<Detection>> out = new ArrayList<>(images.size());
-        for (RgbImage image : images) {
-            out.add(detector.detect(image).stream().filter(d -> d.score() > scoreThr).toList());
+    public List<List<Detection>> detect(List<RgbImage> images, float scoreThr) {
+        if (scoreThr >= 1) {
+            return images.stream().map(i -> List.<Detection>of()).toList();   // no score exceeds 1
         }
-        return out;
+        return detector.detectBatch(images, Math.max(scoreThr, detector.scoreThreshold()));
     }
 
     @Override

@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 
 import dev.dwjava.core.runtime.ComputeDevice;
 import dev.dwjava.core.runtime.Torch;
-import dev.dwjava.kernels.Accelerated;
+import dev.dwjava.kernels.Ops;
 import dev.dwjava.model.inference.Detector;
 import dev.dwjava.serve.DetectorAdapter;
 import dev.dwjava.serve.ServeBench;
@@ -78,7 +78,7 @@ final class BenchServeCommand implements Callable<Integer> {
             cfg = tiny.config();
             w = tiny.weights();
         }
-        Detector detector = Detector.load(cfg, w, ComputeDevice.parse(device), Accelerated.nms());
+        Detector detector = Detector.load(cfg, w, ComputeDevice.parse(device), Ops.forDevice(ComputeDevice.parse(device)).nms());
         if (config == null) {   // loaded: the tiny model's files are not needed any more
             Files.delete(cfg);
             Files.delete(w);

@@ -3,15 +3,15 @@ package dev.dwjava.train.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-import dev.dwjava.core.runtime.ComputeDevice;
 import dev.dwjava.core.runtime.Torch;
-import dev.dwjava.kernels.Accelerated;
+import dev.dwjava.kernels.Ops;
 import dev.dwjava.model.inference.Detector;
 import dev.dwjava.serve.DetectorAdapter;
 import dev.dwjava.serve.ModelServer;
 import dev.dwjava.serve.ServeOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code dw serve}: the model behind an HTTP endpoint with dynamic batching (dw-serve's {@link ModelServer}). */
@@ -21,8 +21,8 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, description = "Config file (YAML).")
     Path config;
 
-    @Option(names = "--weights", required = true, description = "Checkpoint (.pth).")
-    Path weights;
+    @Mixin
+    WeightsOption weights;
 
     @Option(names = "--port", defaultValue = "8080", description = "TCP port, 0 for any free one (default ${DEFAULT-VALUE}).")
     int port;
@@ -49,8 +49,8 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "16", description = "HTTP threads that read, decode and answer (default ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin
+    DeviceOption device;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -64,8 +64,9 @@ public final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ServeOptions options = options();
         Torch.init();
-        Detector detector = Detector.load(config, weights, ComputeDevice.parse(device), Accelerated.nms());
-        ModelServer.serve(new DetectorAdapter(detector), options, spec.commandLine().getOut());
+        try (Detector detector = Detector.load(config, weights.weights, device.parse(), Ops.forDevice(device.parse()).nms())) {
+            ModelServer.serve(new DetectorAdapter(detector), options, spec.commandLine().getOut());
+        }
         return 0;
     }
 }
