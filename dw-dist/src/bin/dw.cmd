@@ -4,4 +4,4 @@ rem Needs a Java 17+ runtime: JAVA_HOME, else java on PATH. DW_JAVA_OPTS adds JV
 setlocal
 set "DW_HOME=%~dp0.."
 if defined JAVA_HOME (set "JAVA=%JAVA_HOME%\bin\java") else (set "JAVA=java")
-"%JAVA%" @dw.jvm.args@ %DW_JAVA_OPTS% -cp "%DW_HOME%\lib\*" @dw.main@ %*
+"%JAVA%" @dw.jvm.args@ %DW_JAVA_OPTS% "-Ddw.home=%DW_HOME%" -cp "%DW_HOME%\lib\*" @dw.main@ %*
