@@ -62,8 +62,10 @@ public final class Torch {
         } catch (IOException | UnsatisfiedLinkError | NoClassDefFoundError e) {
             throw new NativeLoadException(
                     "libtorch could not be loaded for platform '" + platform + "': " + e
-                            + ". dw-java needs linux-x86_64 with glibc >= 2.28 (CPU build) or, with -Pgpu,"
-                            + " CUDA 13 + cuDNN 9 + NCCL 2 installed. Check that ~/.javacpp/cache is writable.",
+                            + ". The class path needs libtorch's natives for this platform (served for linux-x86_64,"
+                            + " macosx-arm64, macosx-x86_64, windows-x86_64: docs/platforms.md); Linux needs glibc >= 2.28;"
+                            + " the GPU build needs CUDA 13 + cuDNN 9 + NCCL 2 installed. Check that ~/.javacpp/cache is"
+                            + " writable.",
                     e);
         }
         int threads = configuredThreads();

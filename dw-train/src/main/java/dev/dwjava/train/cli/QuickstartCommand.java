@@ -33,13 +33,22 @@ public final class QuickstartCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** configs/quickstart.yaml from the working directory or, under Maven's exec:java in dw-train, its parent. */
+    /**
+     * configs/quickstart.yaml from the working directory, else from the distribution's folder ({@code dw.home}, set by
+     * its bin/dw), else, under Maven's exec:java in dw-train, from the parent directory.
+     */
     static Path locateConfig() {
-        for (Path p : new Path[] {Path.of("configs/quickstart.yaml"), Path.of("../configs/quickstart.yaml")}) {
+        List<Path> candidates = new ArrayList<>(List.of(Path.of("configs/quickstart.yaml")));
+        String home = System.getProperty("dw.home");
+        if (home != null && !home.isEmpty()) {
+            candidates.add(Path.of(home, "configs", "quickstart.yaml"));
+        }
+        candidates.add(Path.of("../configs/quickstart.yaml"));
+        for (Path p : candidates) {
             if (Files.isRegularFile(p)) {
                 return p;
             }
         }
-        throw new IllegalArgumentException("configs/quickstart.yaml not found; run from the repository root or pass --config");
+        throw new IllegalArgumentException("configs/quickstart.yaml not found; run from the repository root, or pass --config");
     }
 }

@@ -215,4 +215,24 @@ class DwCliTest {
         assertEquals(2, run("browse", "--config", config, "--out", tmp.resolve("gt").toString(), "--split", "test"));
         assertTrue(err.toString().contains("--split must be train or val, found 'test'"), err.toString());
     }
+
+    @Test
+    void quickstartFindsItsConfigInTheDistributionFolder(@TempDir Path home) throws Exception {
+        // Surefire runs in dw-train/, where there is no configs/; the distribution's bin/dw sets dw.home.
+        assumeTrue(!Files.exists(Path.of("configs/quickstart.yaml")), "the working directory has its own configs/");
+        Path config = Files.createDirectories(home.resolve("configs")).resolve("quickstart.yaml");
+        Files.writeString(config, "model: {}\n");
+        String before = System.getProperty("dw.home");
+        System.setProperty("dw.home", home.toString());
+        try {
+            assertEquals(config, QuickstartCommand.locateConfig());
+        } finally {
+            if (before == null) {
+                System.clearProperty("dw.home");
+            } else {
+                System.setProperty("dw.home", before);
+            }
+        }
+        assertEquals(Path.of("../configs/quickstart.yaml"), QuickstartCommand.locateConfig());
+    }
 }
