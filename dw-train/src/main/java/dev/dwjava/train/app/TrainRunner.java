@@ -44,6 +44,7 @@ import dev.dwjava.train.engine.TrainHook;
 import dev.dwjava.train.engine.Trainer;
 import dev.dwjava.train.engine.TrainingDivergedException;
 import dev.dwjava.train.engine.WorkDirLock;
+import dev.dwjava.train.logging.TensorBoardHook;
 import dev.dwjava.train.solver.LrSchedule;
 import dev.dwjava.train.solver.Sgd;
 import org.bytedeco.pytorch.Tensor;
@@ -282,6 +283,9 @@ public class TrainRunner {
         List<TrainHook> hooks = new ArrayList<>();
         if (isMain()) {
             hooks.add(new ProgressLogger(cfg.runtime().logInterval(), out, metrics, workDir.resolve("loss_curve.png")));
+            if (cfg.runtime().tensorboard()) {
+                hooks.add(TensorBoardHook.attach(workDir.resolve("tf_logs"), metrics));   // metrics.jsonl's records, as scalars
+            }
             Checkpoints checkpoints = new Checkpoints(workDir, cfg.runtime().keepCheckpoints());
             hooks.add(new CheckpointHook(checkpoints, cfg.runtime().checkpointInterval(),
                     epoch -> new Checkpoints.Meta(epoch, trainer.iteration(), cfg.runtime().seed(), loaded.yaml(),

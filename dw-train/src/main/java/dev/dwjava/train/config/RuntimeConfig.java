@@ -14,10 +14,13 @@ import dev.dwjava.core.runtime.ComputeDevice;
  * @param keepCheckpoints    checkpoints kept in the work dir
  * @param device             {@code cpu} (default), {@code cuda} (in a distributed run: the local rank's GPU) or
  *                           {@code cuda:N}
+ * @param tensorboard        write TensorBoard event files of the logged scalars to {@code <work dir>/tf_logs}
+ *                           (absent: true)
  */
 public record RuntimeConfig(String pretrained, long seed, int logInterval, int checkpointInterval, int evalInterval,
-                            int keepCheckpoints, String device) {
+                            int keepCheckpoints, String device, Boolean tensorboard) {
     public RuntimeConfig {
+        tensorboard = tensorboard == null || tensorboard;
         DataConfig.require(logInterval > 0 && checkpointInterval > 0 && evalInterval >= 0 && keepCheckpoints > 0,
                 "runtime: log_interval, checkpoint_interval and keep_checkpoints must be positive, eval_interval ≥ 0");
         try {
