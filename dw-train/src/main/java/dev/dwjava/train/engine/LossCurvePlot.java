@@ -3,6 +3,8 @@ package dev.dwjava.train.engine;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,10 +22,12 @@ import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.AxisLocation;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.NumberTickUnit;
+import org.jfree.chart.axis.TickUnit;
 import org.jfree.chart.axis.TickUnits;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.TextTitle;
+import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
@@ -39,6 +43,8 @@ public final class LossCurvePlot {
     private static final Color VAL_COLOR = new Color(0xff7f0e);
     /** Points per curve at most: longer runs are averaged over windows, which also smooths them. */
     static final int MAX_POINTS = 400;
+    /** Ticks per axis at most, so that a label of every tick stays readable. */
+    static final int MAX_TICKS = 10;
     private final List<double[]> points = new ArrayList<>();   // iter, total, clsPos, loc, clsNeg
     private final List<double[]> val = new ArrayList<>();      // iterations done, bbox_mAP
 
@@ -89,7 +95,8 @@ public final class LossCurvePlot {
         }
         NumberAxis iterations = axis("iteration", true);
         NumberAxis loss = axis("loss", false);
-        XYLineAndShapeRenderer lines = new XYLineAndShapeRenderer(true, false);
+        // a lone point (the first log line) has no line to draw: mark it
+        XYLineAndShapeRenderer lines = new XYLineAndShapeRenderer(true, losses.getItemCount(0) == 1);
         for (int s = 0; s < NAMES.length; s++) {
             lines.setSeriesPaint(s, COLORS[s]);
             lines.setSeriesStroke(s, new BasicStroke(s == 0 ? 2f : 1.3f));
@@ -124,12 +131,28 @@ public final class LossCurvePlot {
     }
 
     private static NumberAxis axis(String label, boolean integers) {
-        NumberAxis a = new NumberAxis(label);
+        NumberAxis a = new SparseTickAxis(label);
         a.setStandardTickUnits(niceTickUnits(integers));
         a.setAutoRangeIncludesZero(true);
         a.setAutoRangeMinimumSize(integers ? 1 : 1e-6);
         a.setMinorTickCount(0);
         return a;
+    }
+
+    /** Picks the smallest nice step that gives at most {@link #MAX_TICKS} ticks and labels that do not overlap. */
+    private static final class SparseTickAxis extends NumberAxis {
+        SparseTickAxis(String label) {
+            super(label);
+        }
+
+        @Override
+        protected void selectAutoTickUnit(Graphics2D g2, Rectangle2D dataArea, RectangleEdge edge) {
+            super.selectAutoTickUnit(g2, dataArea, edge);   // JFreeChart's choice: the smallest step whose labels fit
+            TickUnit sparse = getStandardTickUnits().getCeilingTickUnit(getRange().getLength() / MAX_TICKS);
+            if (sparse instanceof NumberTickUnit n && n.getSize() > getTickUnit().getSize()) {
+                setTickUnit(n, false, false);
+            }
+        }
     }
 
     /**
