@@ -18,21 +18,21 @@ import java.util.List;
  * 3 file_version string, 5 summary} and Summary {1 repeated Value {1 tag string, 2 simple_value float}}; other fields
  * are skipped by their wire type.
  */
-final class EventFileReader {
+public final class EventFileReader {
     /** One Value of an event's summary. */
-    record Scalar(String tag, float value) {}
+    public record Scalar(String tag, float value) {}
 
     /** One decoded Event. */
-    record Event(double wallTime, long step, String fileVersion, List<Scalar> values) {}
+    public record Event(double wallTime, long step, String fileVersion, List<Scalar> values) {}
 
     private EventFileReader() {}
 
     /** Reads every record; any bad CRC or truncated record is an IOException naming its offset. */
-    static List<Event> read(Path file) throws IOException {
+    public static List<Event> read(Path file) throws IOException {
         return read(Files.readAllBytes(file));
     }
 
-    static List<Event> read(byte[] bytes) throws IOException {
+    public static List<Event> read(byte[] bytes) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         List<Event> events = new ArrayList<>();
         while (b.hasRemaining()) {
