@@ -15,7 +15,9 @@ import dev.dwjava.train.engine.Trainer;
  * of a record becomes the scalar {@code <mode>/<field>} ({@code train/loss}, {@code train/lr}, {@code val/bbox_mAP},
  * ...) at the record's iteration, as mmdetection's TensorboardLoggerHook tags them. Train records are stepped by
  * {@code global_iter}, val records by {@code iter}; both count the iterations done. The file is flushed after each
- * record (one per log interval or evaluation) and closed when training ends.
+ * record (one per log interval or evaluation) and closed when training ends. A run starts its file with a session
+ * start at the iteration it starts from, so that TensorBoard drops the points a run that went on past the resumed
+ * checkpoint had written, as {@code MetricsLog.keepUpTo} drops its records.
  */
 public final class TensorBoardHook implements TrainHook, MetricsLog.Listener {
     /** Record fields that say where a record is, not what was measured (and the ETA, a countdown). */
@@ -46,6 +48,8 @@ public final class TensorBoardHook implements TrainHook, MetricsLog.Listener {
     public void beforeTrain(Trainer trainer) {
         try {
             writer = TensorBoardWriter.create(logDir);
+            writer.sessionStart(trainer.iteration());   // a resumed run replaces what came after its checkpoint
+            writer.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a TensorBoard event file in " + logDir
                     + " (set runtime.tensorboard=false to train without one)", e);

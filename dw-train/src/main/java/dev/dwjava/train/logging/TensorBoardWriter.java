@@ -17,12 +17,14 @@ import com.google.protobuf.WireFormat;
  * A TensorBoard event file of scalars, as {@code tensorboard --logdir} reads it. The file is a sequence of TFRecords
  * (uint64 length, masked CRC32C of the length, the bytes, masked CRC32C of the bytes; little endian) holding
  * {@code tensorflow.Event} protobuf messages: first {@code file_version = "brain.Event:2"}, then one event per scalar
- * with {@code summary.value {tag, simple_value}}, as PyTorch's {@code SummaryWriter.add_scalar} writes them. The
+ * with {@code summary.value {tag, simple_value}}, as PyTorch's {@code SummaryWriter.add_scalar} writes them, and a
+ * {@code session_log {status: START}} where training (re)starts. The
  * messages are encoded with protobuf's {@link CodedOutputStream}; the four fields used need no generated classes.
  */
 public final class TensorBoardWriter implements AutoCloseable {
     /** Field numbers of tensorflow/core/util/event.proto and framework/summary.proto. */
-    private static final int EVENT_WALL_TIME = 1, EVENT_STEP = 2, EVENT_FILE_VERSION = 3, EVENT_SUMMARY = 5;
+    private static final int EVENT_WALL_TIME = 1, EVENT_STEP = 2, EVENT_FILE_VERSION = 3, EVENT_SUMMARY = 5, EVENT_SESSION_LOG = 6;
+    private static final int SESSION_LOG_STATUS = 1, SESSION_LOG_START = 1;
     private static final int SUMMARY_VALUE = 1, VALUE_TAG = 1, VALUE_SIMPLE_VALUE = 2;
     private static final int MASK_DELTA = 0xa282ead8;
 
@@ -74,6 +76,14 @@ public final class TensorBoardWriter implements AutoCloseable {
         writeRecord(scalarEvent(tag, step, (float) value, wallTime));
     }
 
+    /**
+     * Marks a (re)start of training at {@code step}: TensorBoard then drops the points of this run's folder at
+     * {@code step} and later, which a run that went on past the checkpoint it is resumed from had written.
+     */
+    public void sessionStart(long step) throws IOException {
+        writeRecord(sessionStartEvent(step, System.currentTimeMillis() / 1000.0));
+    }
+
     /** Makes what was written so far visible to a reader (TensorBoard polls the file). */
     public void flush() throws IOException {
         out.flush();
@@ -91,6 +101,24 @@ public final class TensorBoardWriter implements AutoCloseable {
         CodedOutputStream c = CodedOutputStream.newInstance(b);
         c.writeDouble(EVENT_WALL_TIME, wallTime);
         c.writeString(EVENT_FILE_VERSION, version);
+        c.checkNoSpaceLeft();
+        return b;
+    }
+
+    static byte[] sessionStartEvent(long step, double wallTime) throws IOException {
+        int logSize = CodedOutputStream.computeEnumSize(SESSION_LOG_STATUS, SESSION_LOG_START);
+        int size = CodedOutputStream.computeDoubleSize(EVENT_WALL_TIME, wallTime)
+                + (step != 0 ? CodedOutputStream.computeInt64Size(EVENT_STEP, step) : 0)
+                + CodedOutputStream.computeTagSize(EVENT_SESSION_LOG) + CodedOutputStream.computeUInt32SizeNoTag(logSize) + logSize;
+        byte[] b = new byte[size];
+        CodedOutputStream c = CodedOutputStream.newInstance(b);
+        c.writeDouble(EVENT_WALL_TIME, wallTime);
+        if (step != 0) {
+            c.writeInt64(EVENT_STEP, step);
+        }
+        c.writeTag(EVENT_SESSION_LOG, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+        c.writeUInt32NoTag(logSize);
+        c.writeEnum(SESSION_LOG_STATUS, SESSION_LOG_START);
         c.checkNoSpaceLeft();
         return b;
     }

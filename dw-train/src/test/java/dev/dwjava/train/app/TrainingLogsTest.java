@@ -76,6 +76,8 @@ class TrainingLogsTest {
         assertTrue(files.get(0).getFileName().toString().startsWith("events.out.tfevents."));
         List<EventFileReader.Event> events = EventFileReader.read(files.get(0));
         assertEquals("brain.Event:2", events.get(0).fileVersion());
+        assertEquals(1, events.get(1).sessionStatus());   // START at iteration 0
+        assertEquals(0, events.get(1).step());
         List<String> expected = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
         int train = 0, val = 0;
@@ -98,7 +100,7 @@ class TrainingLogsTest {
         assertEquals(4, train);
         assertEquals(2, val);
         List<String> written = new ArrayList<>();
-        for (EventFileReader.Event e : events.subList(1, events.size())) {
+        for (EventFileReader.Event e : events.subList(2, events.size())) {
             assertEquals(1, e.values().size());
             assertTrue(e.wallTime() >= start && e.wallTime() <= end, e.toString());
             written.add(e.values().get(0).tag() + " @" + e.step() + " = " + e.values().get(0).value());
@@ -122,6 +124,27 @@ class TrainingLogsTest {
         BufferedImage curve = ImageIO.read(work.resolve("loss_curve.png").toFile());
         assertEquals(800, curve.getWidth());
         assertEquals(480, curve.getHeight());
+
+        // A resumed run appends to train.log and starts a second event file with a session start at iteration 8.
+        ByteArrayOutputStream again = new ByteArrayOutputStream();
+        List<String> third = overrides(data, "solver.epochs=3");
+        TrainJob.run(TrainRunnerTest.quickstartConfig(), work, work.resolve("epoch_2.pth"), false, third,
+                new PrintStream(again, true, StandardCharsets.UTF_8));
+        List<String> both = Files.readAllLines(work.resolve("train.log"), StandardCharsets.UTF_8);
+        assertEquals(logged, both.subList(0, logged.size()));
+        assertTrue(both.get(logged.size()).startsWith("===== "), both.get(logged.size()));
+        assertEquals(again.toString(StandardCharsets.UTF_8).lines().toList(), both.subList(logged.size() + 1, both.size()));
+        try (Stream<Path> s = Files.list(work.resolve("tf_logs"))) {
+            files = s.sorted().toList();
+        }
+        assertEquals(2, files.size(), files.toString());
+        List<EventFileReader.Event> resumed = EventFileReader.read(files.get(1));
+        assertEquals(1, resumed.get(1).sessionStatus());
+        assertEquals(8, resumed.get(1).step());
+        assertEquals(List.of(10L, 12L), resumed.stream().filter(e -> !e.values().isEmpty()
+                && e.values().get(0).tag().equals("train/loss")).map(EventFileReader.Event::step).toList());
+        assertEquals(List.of(12L), resumed.stream().filter(e -> !e.values().isEmpty()
+                && e.values().get(0).tag().equals("val/bbox_mAP")).map(EventFileReader.Event::step).toList());
     }
 
     @Test

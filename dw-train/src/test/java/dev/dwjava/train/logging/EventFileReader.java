@@ -15,15 +15,16 @@ import java.util.List;
  * CRC32C of the length, data, uint32 masked CRC32C of the data, little endian; mask = rotate right 15 + 0xa282ead8),
  * CRC32C computed bit by bit from its polynomial (reflected 0x82F63B78), and the protobuf wire format
  * (protobuf.dev/programming-guides/encoding) decoding tensorflow.Event {1 wall_time double, 2 step int64,
- * 3 file_version string, 5 summary} and Summary {1 repeated Value {1 tag string, 2 simple_value float}}; other fields
- * are skipped by their wire type.
+ * 3 file_version string, 5 summary, 6 session_log {1 status enum}} and Summary {1 repeated Value {1 tag string,
+ * 2 simple_value float}}; other fields are skipped by their wire type.
  */
 public final class EventFileReader {
     /** One Value of an event's summary. */
     public record Scalar(String tag, float value) {}
 
     /** One decoded Event. */
-    public record Event(double wallTime, long step, String fileVersion, List<Scalar> values) {}
+    /** @param sessionStatus session_log.status (1 START), 0 without a session_log */
+    public record Event(double wallTime, long step, String fileVersion, List<Scalar> values, int sessionStatus) {}
 
     private EventFileReader() {}
 
@@ -82,6 +83,7 @@ public final class EventFileReader {
         long step = 0;
         String version = null;
         List<Scalar> values = new ArrayList<>();
+        int status = 0;
         while (w.more()) {
             long key = w.varint();
             int field = (int) (key >>> 3), type = (int) (key & 7);
@@ -93,11 +95,21 @@ public final class EventFileReader {
                 version = new String(w.bytes(), StandardCharsets.UTF_8);
             } else if (field == 5 && type == 2) {
                 summary(new Wire(w.bytes()), values);
+            } else if (field == 6 && type == 2) {
+                Wire log = new Wire(w.bytes());
+                while (log.more()) {
+                    long k = log.varint();
+                    if (k == (1 << 3)) {
+                        status = (int) log.varint();
+                    } else {
+                        log.skip((int) (k & 7));
+                    }
+                }
             } else {
                 w.skip(type);
             }
         }
-        return new Event(wallTime, step, version, values);
+        return new Event(wallTime, step, version, values, status);
     }
 
     private static void summary(Wire w, List<Scalar> out) throws IOException {

@@ -35,6 +35,9 @@ class TensorBoardWriterTest {
         // 09 <1.5 as LE double> | 10 03 | 2A 0A [0A 08 [0A 01 'a' | 15 <2.0f as LE float>]]
         byte[] expected = HexFormat.of().parseHex("09000000000000f83f" + "1003" + "2a0a" + "0a08" + "0a0161" + "1500000040");
         assertArrayEquals(expected, TensorBoardWriter.scalarEvent("a", 3, 2f, 1.5));
+        // Event{wall_time: 1.5, step: 7, session_log{status: START}}: ... | 10 07 | 32 02 [08 01]
+        assertArrayEquals(HexFormat.of().parseHex("09000000000000f83f" + "1007" + "32020801"),
+                TensorBoardWriter.sessionStartEvent(7, 1.5));
         // proto3 leaves step 0 out
         assertArrayEquals(HexFormat.of().parseHex("09000000000000f83f" + "2a0a0a080a01611500000040"),
                 TensorBoardWriter.scalarEvent("a", 0, 2f, 1.5));
@@ -46,6 +49,7 @@ class TensorBoardWriterTest {
         Path file;
         try (TensorBoardWriter w = TensorBoardWriter.create(tmp.resolve("tf_logs"))) {
             file = w.file();
+            w.sessionStart(0);
             w.scalar("train/loss", 0, 2.668);
             w.scalar("train/lr", 20, 1e-5);
             w.scalar("val/bbox_mAP", 1_000_000_000_000L, 0.375, 1234.25);
@@ -54,10 +58,16 @@ class TensorBoardWriterTest {
         double after = System.currentTimeMillis() / 1000.0;
         assertTrue(file.getFileName().toString().matches("events\\.out\\.tfevents\\.\\d{10}\\.[A-Za-z0-9._-]+\\.\\d+\\.0"),
                 file.toString());
-        List<EventFileReader.Event> ev = EventFileReader.read(file);
-        assertEquals(5, ev.size());
+        List<EventFileReader.Event> all = EventFileReader.read(file);
+        assertEquals(6, all.size());
+        assertEquals(1, all.get(1).sessionStatus());
+        assertEquals(0, all.get(1).step());
+        assertTrue(all.get(1).values().isEmpty());
+        List<EventFileReader.Event> ev = new java.util.ArrayList<>(all);
+        ev.remove(1);
         assertEquals("brain.Event:2", ev.get(0).fileVersion());
         assertTrue(ev.get(0).values().isEmpty());
+        assertEquals(0, ev.get(0).sessionStatus());
         assertTrue(ev.get(0).wallTime() >= before - 1e-3 && ev.get(0).wallTime() <= after + 1e-3);
         assertEquals(List.of(new EventFileReader.Scalar("train/loss", 2.668f)), ev.get(1).values());
         assertEquals(0, ev.get(1).step());
