@@ -11,11 +11,13 @@ import dev.dwjava.train.dist.C10dCollectives;
 import dev.dwjava.train.dist.Collectives;
 import dev.dwjava.train.dist.DistEnv;
 import dev.dwjava.train.engine.Checkpoints;
+import dev.dwjava.train.engine.WorkDirLock;
+import dev.dwjava.train.logging.TrainLog;
 
 /**
  * {@code train.py CONFIG [--work-dir] [--resume-from] [--auto-resume] [--cfg-options]} as a call: reads the config,
  * finds the checkpoint to resume from, joins the process group when torchrun's environment says so, and runs
- * {@link TrainRunner}.
+ * {@link TrainRunner}; rank 0's console also goes to {@code <work dir>/train.log}.
  */
 public final class TrainJob {
     private TrainJob() {}
@@ -33,23 +35,40 @@ public final class TrainJob {
         }
         DwConfig.Loaded loaded = DwConfig.load(config, overrides);
         Path dir = workDir != null ? workDir : Path.of("work_dirs", loaded.name());
+        DistEnv env = DistEnv.fromEnvironment(System.getenv());
+        if (!env.isMain()) {
+            return train(loaded, dir, resume, autoResume, env, out, new PrintStream(OutputStream.nullOutputStream()));
+        }
+        // Rank 0 mirrors its console into train.log; a work dir another run holds (or that cannot be written) is
+        // refused before the log is touched, as the run itself would refuse it.
+        WorkDirLock.acquire(dir).close();
+        try (TrainLog log = TrainLog.open(dir.resolve("train.log"), out)) {
+            try {
+                train(loaded, dir, resume, autoResume, env, log.out(), log.out());
+            } catch (Exception | Error e) {
+                log.fileOnly("error: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+                throw e;
+            }
+            log.out().println("Work dir: " + dir.toAbsolutePath());
+        }
+        return dir;
+    }
+
+    /** @param log the run's console (rank 0's; other ranks print nothing but the auto-resume line to {@code out}) */
+    private static Path train(DwConfig.Loaded loaded, Path dir, Path resume, boolean autoResume, DistEnv env, PrintStream out,
+                              PrintStream log) throws Exception {
         Path from = resume;
         if (autoResume) {
             from = new Checkpoints(dir, 1).latest().orElse(null);
             out.println(from == null ? "auto-resume: no checkpoint in " + dir + ", starting fresh" : "auto-resume: " + from);
         }
-        DistEnv env = DistEnv.fromEnvironment(System.getenv());
         if (!env.distributed()) {
-            new TrainRunner(loaded, dir, out).run(from);
+            new TrainRunner(loaded, dir, log).run(from);
         } else {
             Torch.init();
             try (Collectives c = C10dCollectives.open(env, loaded.config().runtime().computeDevice())) {
-                PrintStream log = env.isMain() ? out : new PrintStream(OutputStream.nullOutputStream());
                 new TrainRunner(loaded, dir, log, c).run(from);
             }
-        }
-        if (env.isMain()) {
-            out.println("Work dir: " + dir.toAbsolutePath());
         }
         return dir;
     }

@@ -43,6 +43,7 @@ import dev.dwjava.train.engine.TrainHook;
 import dev.dwjava.train.engine.Trainer;
 import dev.dwjava.train.engine.TrainingDivergedException;
 import dev.dwjava.train.engine.WorkDirLock;
+import dev.dwjava.train.logging.TensorBoardHook;
 import dev.dwjava.train.solver.LrSchedule;
 import dev.dwjava.train.solver.Optimizer;
 import org.bytedeco.pytorch.Tensor;
@@ -303,6 +304,9 @@ public class TrainRunner {
         BestCheckpoint best = null;
         if (isMain()) {
             hooks.add(new ProgressLogger(cfg.runtime().logInterval(), out, metrics, workDir.resolve("loss_curve.png")));
+            if (cfg.runtime().tensorboard()) {
+                hooks.add(TensorBoardHook.attach(workDir.resolve("tf_logs"), metrics));   // metrics.jsonl's records, as scalars
+            }
             Checkpoints checkpoints = new Checkpoints(workDir, cfg.runtime().keepCheckpoints());
             Checkpoints.RunInfo run = new Checkpoints.RunInfo(cfg.runtime().seed(), loaded.yaml(), Torch.init().toString());
             CheckpointInterval every = cfg.runtime().checkpointInterval();

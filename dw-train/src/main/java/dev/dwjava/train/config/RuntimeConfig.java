@@ -18,14 +18,17 @@ import dev.dwjava.core.runtime.ComputeDevice;
  * @param saveBest           a metric of the evaluation ({@code bbox_mAP}, ...) or null (absent): after each
  *                           evaluation that improves it, the checkpoint {@code best_<metric>_epoch_N.pth} replaces the
  *                           previous best (never pruned by {@code keep_checkpoints})
+ * @param tensorboard        write TensorBoard event files of the logged scalars to {@code <work dir>/tf_logs}
+ *                           (absent: true)
  */
 public record RuntimeConfig(String pretrained, long seed, int logInterval, CheckpointInterval checkpointInterval,
-                            int evalInterval, int keepCheckpoints, String device, String saveBest) {
+                            int evalInterval, int keepCheckpoints, String device, String saveBest, Boolean tensorboard) {
     /** The evaluation's metrics, in the order of COCO's first six stats (what {@code save_best} may name). */
     public static final java.util.List<String> METRICS = java.util.List.of("bbox_mAP", "bbox_mAP_50", "bbox_mAP_75",
             "bbox_mAP_s", "bbox_mAP_m", "bbox_mAP_l");
 
     public RuntimeConfig {
+        tensorboard = tensorboard == null || tensorboard;
         DataConfig.require(checkpointInterval != null, "runtime.checkpoint_interval is required: a number of epochs (2),"
                 + " {epochs: 2} or {iters: 500}");
         DataConfig.require(logInterval > 0 && evalInterval >= 0 && keepCheckpoints > 0,

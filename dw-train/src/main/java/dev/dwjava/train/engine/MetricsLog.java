@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -17,6 +19,13 @@ public final class MetricsLog implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path file;
     private final BufferedWriter out;
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+
+    /** Gets every record after it is written (TensorBoard, the loss curve's validation points). */
+    @FunctionalInterface
+    public interface Listener {
+        void record(String mode, Map<String, ?> fields);
+    }
 
     public MetricsLog(Path file) {
         this.file = file;
@@ -66,7 +75,15 @@ public final class MetricsLog implements AutoCloseable {
         return file;
     }
 
-    /** Appends {@code {"mode": mode, ...fields}}. */
+    public void addListener(Listener listener) {
+        listeners.add(listener);
+    }
+
+    public void removeListener(Listener listener) {
+        listeners.remove(listener);
+    }
+
+    /** Appends {@code {"mode": mode, ...fields}}, then passes the record to the listeners. */
     public void write(String mode, Map<String, ?> fields) {
         ObjectNode n = JSON.createObjectNode().put("mode", mode);
         fields.forEach((k, v) -> n.set(k, JSON.valueToTree(v)));
@@ -76,6 +93,9 @@ public final class MetricsLog implements AutoCloseable {
             out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
+        }
+        for (Listener l : listeners) {
+            l.record(mode, fields);
         }
     }
 

@@ -10,8 +10,10 @@ import dev.dwjava.core.runtime.NativeMemory;
 
 /**
  * Every {@code interval} iterations: one console line in mmdetection's shape (epoch, iteration, lr, ETA, step and
- * data time, memory, each loss term), one {@code train} record in {@code metrics.jsonl}, and a redraw of
- * {@code loss_curve.png}. Times are averages over the interval.
+ * data time, memory, each loss term), one {@code train} record in {@code metrics.jsonl} (also with the gradient norm
+ * and, on a GPU, the memory its tensors hold), and a redraw of {@code loss_curve.png}. Times, losses and the gradient
+ * norm are averages over the interval. The {@code val} records of {@code metrics.jsonl} add their bbox_mAP to the
+ * curve.
  */
 public final class ProgressLogger implements TrainHook {
     private final int interval;
@@ -19,7 +21,7 @@ public final class ProgressLogger implements TrainHook {
     private final MetricsLog metrics;
     private final Path plotFile;
     private final LossCurvePlot plot = new LossCurvePlot();
-    private double sumStep, sumData, sumCls, sumLoc, sumNeg;
+    private double sumStep, sumData, sumCls, sumLoc, sumNeg, sumGradNorm;
     private int count;
     private long startNanos;
     private long startIter;
@@ -30,6 +32,12 @@ public final class ProgressLogger implements TrainHook {
         this.console = console;
         this.metrics = metrics;
         this.plotFile = plotFile;
+        metrics.addListener((mode, fields) -> {
+            if ("val".equals(mode) && fields.get("bbox_mAP") instanceof Number ap && fields.get("iter") instanceof Number it) {
+                plot.addVal(it.longValue(), ap.doubleValue());
+                drawPlot();
+            }
+        });
     }
 
     @Override
@@ -46,6 +54,7 @@ public final class ProgressLogger implements TrainHook {
         sumCls += r.clsPos();
         sumLoc += r.loc();
         sumNeg += r.clsNeg();
+        sumGradNorm += r.gradNorm();
         count++;
         long inEpoch = r.iter() + 1 - (long) r.epoch() * t.itersPerEpoch();
         // Windows count from the epoch's start (not the run's), so a run resumed mid-epoch logs the same iterations.
@@ -75,7 +84,12 @@ public final class ProgressLogger implements TrainHook {
         m.put("loss", (sumCls + sumLoc + sumNeg) / count);
         m.put("time", sumStep / count / 1000);
         m.put("data_time", sumData / count / 1000);
+        m.put("grad_norm", sumGradNorm / count);
         m.put("memory_mb", NativeMemory.residentBytes() >> 20);
+        long cuda = CudaMemory.allocatedBytes(t.model().device());
+        if (cuda >= 0) {
+            m.put("cuda_allocated_mb", cuda >> 20);
+        }
         m.put("heap_mb", (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
         m.put("eta_s", (long) (remaining * secPerIter));
         metrics.write("train", m);
@@ -84,7 +98,7 @@ public final class ProgressLogger implements TrainHook {
                 r.epoch() + 1, t.epochs(), inEpoch, t.itersPerEpoch(), r.lr(), eta(remaining * secPerIter),
                 sumStep / count / 1000, sumData / count / 1000, NativeMemory.residentBytes() >> 20,
                 sumCls / count, sumLoc / count, sumNeg / count, (sumCls + sumLoc + sumNeg) / count);
-        sumStep = sumData = sumCls = sumLoc = sumNeg = 0;
+        sumStep = sumData = sumCls = sumLoc = sumNeg = sumGradNorm = 0;
         count = 0;
         drawPlot();
     }
