@@ -67,8 +67,10 @@ class TinyModelServeTest {
                     assertEquals(d.className(), g.get("class_name").asText(), "request " + i + " detection " + k);
                     assertEquals(d.score(), g.get("score").doubleValue(), 1e-4);
                     double[] box = {d.x1(), d.y1(), d.x2(), d.y2()};
+                    // A batched forward rounds differently from a single one (about 1e-7 relative in the head's
+                    // outputs): boxes of ~100 px then differ by a few 1e-4 px. A thousandth of a pixel bounds that.
                     for (int c = 0; c < 4; c++) {
-                        assertEquals(box[c], g.get("box").get(c).doubleValue(), 1e-4, "request " + i + " detection " + k);
+                        assertEquals(box[c], g.get("box").get(c).doubleValue(), 1e-3, "request " + i + " detection " + k);
                     }
                     assertTrue(d.x2() <= wh[0] + 1e-3 && d.y2() <= wh[1] + 1e-3, "boxes in the original pixels: " + d);
                 }
