@@ -79,23 +79,6 @@ public final class AdamW implements Optimizer {
     }
 
     @Override
-    public void zeroGrad() {
-        try (NoGradGuard g = new NoGradGuard()) {
-            for (Param p : params) {
-                Tensor grad = p.tensor().grad();
-                if (grad != null && grad.defined()) {
-                    grad.zero_();
-                }
-            }
-        }
-    }
-
-    @Override
-    public Tensor clipGradNorm(double maxNorm) {
-        return Sgd.clipGradNorm(params, maxNorm);
-    }
-
-    @Override
     public Map<String, Tensor> state() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (Param p : params) {

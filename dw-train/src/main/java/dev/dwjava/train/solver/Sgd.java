@@ -9,13 +9,7 @@ import java.util.Map;
 
 import dev.dwjava.core.runtime.TensorScope;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.DeviceOptional;
-import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.TensorVector;
-import org.bytedeco.pytorch.global.torch;
-import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * SGD with momentum and coupled L2 weight decay, PyTorch's semantics (dampening 0, no Nesterov):
@@ -80,55 +74,6 @@ public final class Sgd implements Optimizer {
                 }
                 p.tensor().sub_(buf, s(lr));
             }
-        }
-    }
-
-    @Override
-    public void zeroGrad() {
-        try (NoGradGuard g = new NoGradGuard()) {
-            for (Param p : params) {
-                Tensor grad = p.tensor().grad();
-                if (grad != null && grad.defined()) {
-                    grad.zero_();
-                }
-            }
-        }
-    }
-
-    @Override
-    public Tensor clipGradNorm(double maxNorm) {
-        return clipGradNorm(params, maxNorm);
-    }
-
-    /**
-     * Global L2 norm of the gradients of {@code params}, the squares summed per tensor (as float) and over tensors in
-     * float64; when above {@code maxNorm} (0: never) the gradients are scaled by {@code maxNorm / (norm + 1e-6)}. The
-     * decision is a device-side select, not a host read.
-     */
-    static Tensor clipGradNorm(List<Param> params, double maxNorm) {
-        try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
-            TensorVector squares = new TensorVector();
-            List<Tensor> grads = new ArrayList<>();
-            for (Param p : params) {
-                Tensor grad = p.tensor().grad();
-                if (grad != null && grad.defined()) {
-                    grads.add(grad);
-                    squares.push_back(grad.pow(s(2.0)).sum().to(ScalarType.Double));
-                }
-            }
-            if (grads.isEmpty()) {
-                return scope.handOut(torch.zeros(1).to(ScalarType.Double).reshape(new long[0]));
-            }
-            Tensor norm = torch.stack(squares).sum().sqrt();
-            if (maxNorm > 0) {
-                Tensor max = torch.full(new long[0], s(maxNorm), new TensorOptions().dtype(new ScalarTypeOptional(ScalarType.Double))
-                        .device(new DeviceOptional(norm.device())));
-                Tensor factor = torch.where(norm.gt(max), max.div(norm.add(s(1e-6))), torch.ones_like(norm));
-                for (Tensor grad : grads) {
-                    grad.mul_(factor);
-                }
-            }
-            return scope.handOut(norm);
         }
     }
 

@@ -183,7 +183,7 @@ class DwCliTest {
         assertEquals(0, run("bench", "inference", "--config", config.toString(), "--size", "64x96", "--iters", "1"));
         assertTrue(new ObjectMapper().readTree(out.toString()).get("forward_ms_median").asDouble() > 0, out.toString());
         assertEquals(2, run("bench", "inference", "--config", config.toString(), "--size", "60x96"));
-        assertTrue(err.toString().contains("--size must be HxW with multiples of 32, found 60x96"), err.toString());
+        assertTrue(err.toString().contains("--size must be HxW with positive multiples of 32, found 60x96"), err.toString());
     }
 
     @Test
