@@ -10,6 +10,7 @@ import dev.dwjava.core.point.Levels;
 import dev.dwjava.core.point.PointGrid;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * The head's outputs for a batch, P3..P7 ({@link LevelOutput} per level), and the only place that turns them into
@@ -54,6 +55,22 @@ public final class HeadOutputs {
             throw new IllegalArgumentException(what + " of level " + level + " must be " + Arrays.toString(shape) + ", found "
                     + Arrays.toString(t.shape()));
         }
+    }
+
+    /**
+     * The outputs in fp32: an autocast forward leaves them in bf16 or fp16, and the DW assignment and loss run in
+     * fp32 (the cast is part of the autograd graph). Outputs already in fp32 come back as they are.
+     */
+    public HeadOutputs toFloat() {
+        if (levels.get(0).clsLogits().scalar_type().value == ScalarType.Float.value) {
+            return this;
+        }
+        List<LevelOutput> out = new ArrayList<>();
+        for (LevelOutput o : levels) {
+            out.add(new LevelOutput(o.clsLogits().to(ScalarType.Float), o.distances().to(ScalarType.Float),
+                    o.objLogits().to(ScalarType.Float), o.stride()));
+        }
+        return new HeadOutputs(out);
     }
 
     /** The per-level outputs, P3 first. */

@@ -13,6 +13,7 @@ import java.util.Optional;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dwjava.core.dw.DwLoss;
 import dev.dwjava.core.runtime.ComputeDevice;
+import dev.dwjava.core.runtime.Precision;
 import dev.dwjava.core.runtime.Torch;
 import dev.dwjava.core.tensor.Tensors;
 import dev.dwjava.data.coco.CocoDataset;
@@ -29,6 +30,7 @@ import dev.dwjava.model.weights.WeightLoader;
 import dev.dwjava.train.config.CheckpointInterval;
 import dev.dwjava.train.config.DataConfig;
 import dev.dwjava.train.config.DwConfig;
+import dev.dwjava.train.config.RuntimeConfig;
 import dev.dwjava.train.dist.CollectiveShardGroup;
 import dev.dwjava.train.dist.Collectives;
 import dev.dwjava.train.dist.DistEnv;
@@ -40,10 +42,13 @@ import dev.dwjava.train.engine.Checkpoints;
 import dev.dwjava.train.engine.MetricsLog;
 import dev.dwjava.train.engine.ProgressLogger;
 import dev.dwjava.train.engine.TrainHook;
+import dev.dwjava.train.engine.TrainState;
 import dev.dwjava.train.engine.Trainer;
 import dev.dwjava.train.engine.TrainingDivergedException;
 import dev.dwjava.train.engine.WorkDirLock;
 import dev.dwjava.train.logging.TensorBoardHook;
+import dev.dwjava.train.solver.ExpMomentumEma;
+import dev.dwjava.train.solver.LossScaler;
 import dev.dwjava.train.solver.LrSchedule;
 import dev.dwjava.train.solver.Optimizer;
 import org.bytedeco.pytorch.Tensor;
@@ -53,7 +58,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 /**
  * A whole training run from a config, as small steps a user can call or override from Java (in the manner of
  * detectron2's {@code DefaultTrainer}): {@link #buildDatasets}, {@link #buildModel}, {@link #buildOptimizer},
- * {@link #buildTrainLoader}, {@link #buildLoss}, {@link #buildTrainer}, {@link #buildHooks} and {@link #test}.
+ * {@link #buildEma}, {@link #buildLossScaler}, {@link #buildTrainLoader}, {@link #buildLoss}, {@link #buildTrainer},
+ * {@link #buildHooks} and {@link #test}.
  * {@link #run} puts them together: data (generated first when the config asks for synthetic data), model and
  * pretrained backbone, SGD with the scaled learning rate, resume, the hooks (log, metrics, plot, checkpoints,
  * evaluation), and at the end {@code eval.json} and a picture of predictions.
@@ -119,7 +125,14 @@ public class TrainRunner {
         Datasets data = buildDatasets();
         DwDetector model = buildModel(resume == null);
         Optimizer sgd = buildOptimizer(model);
-        StartPoint start = resume(resume, model, sgd);
+        try (ExpMomentumEma ema = buildEma(model)) {
+            return train(data, new TrainState(model, sgd, ema, buildLossScaler()), resume);
+        }
+    }
+
+    private CocoEvalResult train(Datasets data, TrainState state, Path resume) throws IOException {
+        DwConfig cfg = loaded.config();
+        StartPoint start = resume(resume, state);
         if (isMain()) {
             // The run has started: its config goes next to its checkpoints (a run that failed before left them alone),
             // and a resumed run's metrics lose the records of iterations it is about to repeat.
@@ -128,7 +141,7 @@ public class TrainRunner {
         }
         try (DetectionLoader loader = buildTrainLoader(data.train());
              MetricsLog metrics = isMain() ? new MetricsLog(workDir.resolve("metrics.jsonl")) : null) {   // rank 0 alone writes
-            Trainer trainer = buildTrainer(model, buildLoss(), sgd, loader.batchesPerEpoch(), start);
+            Trainer trainer = buildTrainer(state, buildLoss(), loader.batchesPerEpoch(), start);
             buildHooks(trainer, data.val(), metrics).forEach(trainer::addHook);
             try {
                 trainer.train(Trainer.EpochData.seekable(loader::epoch));
@@ -144,7 +157,7 @@ public class TrainRunner {
             eval.put("bbox", lastEval.toMap());
             new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(workDir.resolve("eval.json").toFile(), eval);
         }
-        PredictionGrid.write(new Detector(model, cfg.test(), loaded.testPipeline(), cfg.classes()), data.val(), 0.3,
+        PredictionGrid.write(new Detector(state.evaluatedModel(), cfg.test(), loaded.testPipeline(), cfg.classes()), data.val(), 0.3,
                 workDir.resolve("predictions.png"));
         return lastEval;
     }
@@ -216,6 +229,25 @@ public class TrainRunner {
         return Optimizer.of(loaded.config().solver(), WeightLoader.stateOf(model));
     }
 
+    /**
+     * The weight average of {@code runtime.ema} (starting from {@code model}'s weights, on its device), or null when
+     * the config has none.
+     */
+    public ExpMomentumEma buildEma(DwDetector model) {
+        RuntimeConfig.Ema e = loaded.config().runtime().ema();
+        if (e == null) {
+            return null;
+        }
+        ExpMomentumEma ema = new ExpMomentumEma(model, e.momentum(), e.gamma(), e.interval(), e.updateBuffers());
+        out.println("weight average: " + ema + " (evaluated and saved in place of the trained weights)");
+        return ema;
+    }
+
+    /** The dynamic loss scale fp16 training needs ({@code runtime.amp: fp16}), or null. */
+    public LossScaler buildLossScaler() {
+        return loaded.config().runtime().precision().needsLossScaling() ? LossScaler.dynamic() : null;
+    }
+
     /** The learning rate scaled to the total batch of all processes (the linear scaling rule). */
     public double learningRate() {
         DwConfig cfg = loaded.config();
@@ -226,10 +258,12 @@ public class TrainRunner {
      * Loads {@code checkpoint} (null: a fresh start) into the model and optimizer; in a data-parallel run rank 0's
      * start point, weights and optimizer state then go to every rank (other nodes may hold no checkpoint, or another).
      */
-    public StartPoint resume(Path checkpoint, DwDetector model, Optimizer sgd) {
+    public StartPoint resume(Path checkpoint, TrainState state) {
+        DwDetector model = state.model();
+        Optimizer sgd = state.optimizer();
         StartPoint start = StartPoint.FRESH;
         if (checkpoint != null) {
-            Checkpoints.Meta meta = Checkpoints.load(checkpoint, model, sgd);
+            Checkpoints.Meta meta = Checkpoints.load(checkpoint, state, out);
             start = new StartPoint(meta.epoch(), meta.iter(), meta.batchInEpoch());
             out.println("resumed from " + checkpoint + " (epoch " + meta.epoch() + ", iteration " + meta.iter()
                     + (meta.batchInEpoch() > 0 ? ", " + meta.batchInEpoch() + " batches into epoch " + (meta.epoch() + 1) : "") + ")");
@@ -237,14 +271,23 @@ public class TrainRunner {
         if (collectives.worldSize() == 1) {
             return start;
         }
-        Tensor point = Tensors.of(new double[] {start.epoch(), start.iteration(), sgd.state().isEmpty() ? 0 : 1, start.batch()},
-                ScalarType.Double, 4).to(device().torchDevice(), ScalarType.Double);
+        LossScaler.State scale = state.scaler() != null ? state.scaler().state() : new LossScaler.State(1, 0);
+        Tensor point = Tensors.of(new double[] {start.epoch(), start.iteration(), sgd.state().isEmpty() ? 0 : 1, start.batch(),
+                state.ema() != null ? state.ema().steps() : 0, scale.scale(), scale.growthTracker()},
+                ScalarType.Double, 7).to(device().torchDevice(), ScalarType.Double);
         collectives.broadcast(List.of(point), 0);
         double[] at = Tensors.toDoubles(point);
         if (at[2] != 0) {
             sgd.ensureState();   // the same buffers on every rank, filled from rank 0's below
         }
         collectives.broadcast(new ArrayList<>(WeightLoader.stateOf(model).values()), 0);
+        if (state.ema() != null) {
+            collectives.broadcast(new ArrayList<>(state.ema().state().values()), 0);
+            state.ema().restoreSteps((long) at[4]);
+        }
+        if (state.scaler() != null) {
+            state.scaler().restore(new LossScaler.State(at[5], (int) at[6]));
+        }
         if (!sgd.state().isEmpty()) {
             collectives.broadcast(new ArrayList<>(sgd.state().values()), 0);
         }
@@ -276,9 +319,14 @@ public class TrainRunner {
         return new DwLoss(ops().assigner(), new RankMean(collectives));
     }
 
-    /** The step loop, with the scaled learning rate, its schedule, and gradient averaging in a data-parallel run. */
-    public Trainer buildTrainer(DwDetector model, DwLoss loss, Optimizer sgd, long batchesPerEpoch, StartPoint start) {
+    /**
+     * The step loop, with the scaled learning rate, its schedule, gradient averaging in a data-parallel run, and the
+     * state's mixed precision and weight average.
+     */
+    public Trainer buildTrainer(TrainState state, DwLoss loss, long batchesPerEpoch, StartPoint start) {
         DwConfig cfg = loaded.config();
+        DwDetector model = state.model();
+        Optimizer sgd = state.optimizer();
         double lr = learningRate();
         int totalBatch = cfg.data().imagesPerProcess() * collectives.worldSize();
         out.printf("total batch %d = %d processes × %d (lr %.5g = %.5g × %d / %d, linear scaling rule)%n", totalBatch,
@@ -288,7 +336,15 @@ public class TrainRunner {
         if (collectives.worldSize() > 1) {
             trainer.withGradientSync(new GradientAverager(collectives, 25L << 20));
         }
-        return trainer;
+        Precision precision = cfg.runtime().precision();
+        if (precision != Precision.OFF) {
+            out.println("mixed precision: " + precision + " autocast of the forward, fp32 weights, DW assignment and loss"
+                    + (state.scaler() != null ? ", dynamic loss scale from " + (long) state.scaler().scale() : ""));
+            if (precision == Precision.BF16 && !device().cuda() && !Precision.cpuHasBf16()) {
+                out.println("warning: this CPU has no AVX-512 BF16 or AMX: bf16 is emulated and slower than fp32");
+            }
+        }
+        return trainer.withPrecision(precision).withLossScaler(state.scaler()).withEma(state.ema());
     }
 
     /**
@@ -353,7 +409,7 @@ public class TrainRunner {
                 try {
                     out.println("Evaluating on " + val.size() + " val images after epoch " + done
                             + (collectives.worldSize() > 1 ? " (sharded over " + collectives.worldSize() + " processes)" : ""));
-                    CocoEvalResult r = test(t.model(), val);
+                    CocoEvalResult r = test(t.state().evaluatedModel(), val);
                     if (r == null) {
                         return;   // not rank 0
                     }

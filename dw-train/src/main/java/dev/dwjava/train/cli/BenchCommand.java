@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dwjava.core.runtime.ComputeDevice;
+import dev.dwjava.core.runtime.Precision;
 import dev.dwjava.core.runtime.Torch;
 import dev.dwjava.train.bench.BenchStats;
 import dev.dwjava.train.bench.DataBench;
@@ -88,10 +90,15 @@ public final class BenchCommand {
         @Option(names = "--gts", defaultValue = "7", description = "Ground-truth boxes per image (default ${DEFAULT-VALUE}).")
         int gts;
 
+        @Option(names = "--amp", arity = "0..1", fallbackValue = "auto", paramLabel = "bf16|fp16",
+                description = "Mixed-precision steps, timed alternately with fp32 ones; prints both and the ratio.")
+        String amp;
+
         @Override
         public Integer call() throws Exception {
             DwConfig cfg = loadConfig();
-            print(TrainStepBench.run(cfg, device.parse(), batch, BenchStats.parseSize(size), iters, gts));
+            ComputeDevice d = device.parse();
+            print(TrainStepBench.run(cfg, d, batch, BenchStats.parseSize(size), iters, gts, Precision.parse(amp, d)));
             return 0;
         }
     }

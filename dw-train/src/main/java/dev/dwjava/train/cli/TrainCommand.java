@@ -1,6 +1,8 @@
 package dev.dwjava.train.cli;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 import dev.dwjava.train.app.TrainJob;
@@ -23,9 +25,17 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--auto-resume", description = "Continue from the newest checkpoint of the work dir, if any.")
     boolean autoResume;
 
+    @Option(names = "--amp", arity = "0..1", fallbackValue = "auto", paramLabel = "bf16|fp16",
+            description = "Mixed precision (runtime.amp): alone, fp16 on a GPU and bf16 on a CPU.")
+    String amp;
+
     @Override
     public Integer call() throws Exception {
-        TrainJob.run(config.config, workDir, resume, autoResume, config.overrides, System.out);
+        List<String> overrides = new ArrayList<>(config.overrides);
+        if (amp != null) {
+            overrides.add("runtime.amp=" + amp);
+        }
+        TrainJob.run(config.config, workDir, resume, autoResume, overrides, System.out);
         return 0;
     }
 }

@@ -1,6 +1,7 @@
 package dev.dwjava.train.config;
 
 import dev.dwjava.core.runtime.ComputeDevice;
+import dev.dwjava.core.runtime.Precision;
 
 /**
  * The {@code runtime} section.
@@ -20,9 +21,35 @@ import dev.dwjava.core.runtime.ComputeDevice;
  *                           previous best (never pruned by {@code keep_checkpoints})
  * @param tensorboard        write TensorBoard event files of the logged scalars to {@code <work dir>/tf_logs}
  *                           (absent: true)
+ * @param amp                mixed precision of the training forward: {@code off} (absent), {@code bf16} (CPU or GPU)
+ *                           or {@code fp16} (GPU, with a dynamic loss scale), or {@code auto} (fp16 on a GPU, bf16
+ *                           on a CPU); see {@link Precision}
+ * @param ema                an exponential moving average of the weights, evaluated and saved instead of them (absent
+ *                           or null: none)
  */
 public record RuntimeConfig(String pretrained, long seed, int logInterval, CheckpointInterval checkpointInterval,
-                            int evalInterval, int keepCheckpoints, String device, String saveBest, Boolean tensorboard) {
+                            int evalInterval, int keepCheckpoints, String device, String saveBest, Boolean tensorboard,
+                            String amp, Ema ema) {
+    /**
+     * {@code runtime.ema}: mmdetection's {@code ExpMomentumEMA} (absent keys: its defaults).
+     *
+     * @param momentum      final momentum, in (0, 1) (absent: 0.0002)
+     * @param gamma         decay of the momentum's exponential term, in updates (absent: 2000)
+     * @param interval      iterations between averaging updates (absent: 1)
+     * @param updateBuffers average floating buffers too instead of copying them (absent: false)
+     */
+    public record Ema(Double momentum, Double gamma, Integer interval, Boolean updateBuffers) {
+        public Ema {
+            momentum = momentum == null ? dev.dwjava.train.solver.ExpMomentumEma.MOMENTUM : momentum;
+            gamma = gamma == null ? dev.dwjava.train.solver.ExpMomentumEma.GAMMA : gamma;
+            interval = interval == null ? 1 : interval;
+            updateBuffers = updateBuffers != null && updateBuffers;
+            DataConfig.require(momentum > 0 && momentum < 1 && gamma > 0 && interval >= 1, "runtime.ema: momentum must be in"
+                    + " (0, 1), gamma > 0 and interval ≥ 1, found momentum " + momentum + ", gamma " + gamma + ", interval "
+                    + interval);
+        }
+    }
+
     /** The evaluation's metrics, in the order of COCO's first six stats (what {@code save_best} may name). */
     public static final java.util.List<String> METRICS = java.util.List.of("bbox_mAP", "bbox_mAP_50", "bbox_mAP_75",
             "bbox_mAP_s", "bbox_mAP_m", "bbox_mAP_l");
@@ -42,6 +69,17 @@ public record RuntimeConfig(String pretrained, long seed, int logInterval, Check
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("runtime.device: " + e.getMessage(), e);
         }
+        try {
+            Precision.parse(amp, ComputeDevice.parse(device)).requireSupportedOn(ComputeDevice.parse(device));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().startsWith("runtime.amp") ? e.getMessage()
+                    : "runtime." + e.getMessage(), e);
+        }
+    }
+
+    /** The parsed {@link #amp}. */
+    public Precision precision() {
+        return Precision.parse(amp, computeDevice());
     }
 
     /** The parsed {@link #device}. */

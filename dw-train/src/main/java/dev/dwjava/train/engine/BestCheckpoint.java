@@ -56,6 +56,6 @@ public final class BestCheckpoint {
         }
         best = value;
         console.printf("New best %s %.4f: saving %s%n", metric, value,
-                checkpoints.saveBest(t.model(), t.optimizer(), run.at(epoch, t.iteration(), 0), metric, value));
+                checkpoints.saveBest(t.state(), run.at(epoch, t.iteration(), 0), metric, value));
     }
 }

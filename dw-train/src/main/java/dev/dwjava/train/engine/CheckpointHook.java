@@ -49,7 +49,7 @@ public final class CheckpointHook implements TrainHook {
             return;   // (after the very last step the epoch checkpoint follows)
         }
         Checkpoints.Meta meta = run.at(step.epoch(), done, t.batchInEpoch());
-        console.println("Saving checkpoint " + checkpoints.saveIteration(t.model(), t.optimizer(), meta));
+        console.println("Saving checkpoint " + checkpoints.saveIteration(t.state(), meta));
     }
 
     @Override
@@ -58,7 +58,7 @@ public final class CheckpointHook implements TrainHook {
         boolean due = everyEpochs > 0 && done % everyEpochs == 0;
         if (due || done == t.epochs()) {
             Checkpoints.Meta meta = epochMeta != null ? epochMeta.apply(done) : run.at(done, t.iteration(), 0);
-            console.println("Saving checkpoint " + checkpoints.save(t.model(), t.optimizer(), meta));
+            console.println("Saving checkpoint " + checkpoints.save(t.state(), meta));
         }
     }
 }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,10 +18,13 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dwjava.core.runtime.TensorScope;
+import dev.dwjava.core.tensor.Tensors;
 import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.weights.TorchFile;
 import dev.dwjava.model.weights.TorchFileWriter;
 import dev.dwjava.model.weights.WeightLoader;
+import dev.dwjava.train.solver.LossScaler;
 import dev.dwjava.train.solver.Optimizer;
 import org.bytedeco.pytorch.Tensor;
 
@@ -28,13 +32,18 @@ import org.bytedeco.pytorch.Tensor;
  * Training checkpoints in a work dir. A checkpoint is three files: {@code NAME.pth} (the model's state dict with
  * mmdetection names; PyTorch's {@code torch.load} reads it), {@code NAME.optim.pth} (SGD momentum by parameter name)
  * and {@code NAME.json} ({@link Meta}). NAME is {@code epoch_N} after N epochs, {@code iter_N} after N iterations
- * (in the middle of an epoch) and {@code best_<metric>_epoch_N} for the best evaluation so far. Every file is written
+ * (in the middle of an epoch) and {@code best_<metric>_epoch_N} for the best evaluation so far. With a weight average
+ * ({@code runtime.ema}) {@code NAME.pth} holds the averaged weights (what {@code dw test} and deployment load, as with
+ * mmdetection's EMA hook) and a fourth file, {@code NAME.ema.pth}, the trained weights ({@code module.<name>}) and the
+ * average's {@code steps}, which a resume needs. Every file is written
  * to a temporary name and renamed; {@code latest.json}, which names the newest complete checkpoint (the one with the
  * most iterations), is written last, so a crash at any moment leaves the previous checkpoint intact and pointed to.
  */
 public final class Checkpoints {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern REGULAR = Pattern.compile("(epoch|iter)_(\\d+)(\\.optim\\.pth|\\.pth|\\.json)");
+    private static final Pattern REGULAR = Pattern.compile("(epoch|iter)_(\\d+)(\\.optim\\.pth|\\.ema\\.pth|\\.pth|\\.json)");
+    /** The files every complete checkpoint has (the {@code .ema.pth} of a run with a weight average comes before the json). */
+    private static final List<String> REQUIRED = List.of(".pth", ".optim.pth", ".json");
     private final Path workDir;
     private final int keep;
 
@@ -52,10 +61,19 @@ public final class Checkpoints {
      * @param batchInEpoch batches of the next epoch (0-based {@code epoch}) already done: 0 at an epoch boundary,
      *                     more for a checkpoint in the middle of an epoch (absent from older checkpoints: 0)
      */
-    public record Meta(int epoch, long iter, long seed, String config, String versions, int batchInEpoch) {
+    public record Meta(int epoch, long iter, long seed, String config, String versions, int batchInEpoch,
+                       LossScaler.State lossScaler) {
         /** A checkpoint at an epoch boundary. */
         public Meta(int epoch, long iter, long seed, String config, String versions) {
             this(epoch, iter, seed, config, versions, 0);
+        }
+
+        public Meta(int epoch, long iter, long seed, String config, String versions, int batchInEpoch) {
+            this(epoch, iter, seed, config, versions, batchInEpoch, null);
+        }
+
+        Meta withLossScaler(LossScaler.State state) {
+            return new Meta(epoch, iter, seed, config, versions, batchInEpoch, state);
         }
     }
 
@@ -68,17 +86,26 @@ public final class Checkpoints {
 
     /** Writes checkpoint {@code epoch_<meta.epoch>} and points {@code latest.json} at it. */
     public Path save(DwDetector model, Optimizer sgd, Meta meta) {
-        return saveRegular("epoch_" + meta.epoch(), model, sgd, meta);
+        return save(new TrainState(model, sgd), meta);
+    }
+
+    /** Writes checkpoint {@code epoch_<meta.epoch>} of {@code state} and points {@code latest.json} at it. */
+    public Path save(TrainState state, Meta meta) {
+        return saveRegular("epoch_" + meta.epoch(), state, meta);
     }
 
     /** Writes checkpoint {@code iter_<meta.iter>} (a mid-epoch one) and points {@code latest.json} at it. */
     public Path saveIteration(DwDetector model, Optimizer sgd, Meta meta) {
-        return saveRegular("iter_" + meta.iter(), model, sgd, meta);
+        return saveIteration(new TrainState(model, sgd), meta);
     }
 
-    private Path saveRegular(String name, DwDetector model, Optimizer sgd, Meta meta) {
+    public Path saveIteration(TrainState state, Meta meta) {
+        return saveRegular("iter_" + meta.iter(), state, meta);
+    }
+
+    private Path saveRegular(String name, TrainState state, Meta meta) {
         try {
-            write(name, model, sgd, meta);
+            write(name, state, meta);
             ObjectNode latest = JSON.createObjectNode().put("checkpoint", name);
             writeAtomically(workDir.resolve("latest.json"), JSON.writeValueAsBytes(latest));
             prune();
@@ -88,12 +115,26 @@ public final class Checkpoints {
         }
     }
 
-    private void write(String name, DwDetector model, Optimizer sgd, Meta meta) throws IOException {
+    private void write(String name, TrainState state, Meta meta) throws IOException {
         Files.createDirectories(workDir);
-        TorchFileWriter.writeStateDict(workDir.resolve(name + ".pth"), WeightLoader.stateOf(model));
-        TorchFileWriter.writeStateDict(workDir.resolve(name + ".optim.pth"), sgd.state());
-        writeAtomically(workDir.resolve(name + ".json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(meta));
+        try (TensorScope scope = TensorScope.open()) {
+            TorchFileWriter.writeStateDict(workDir.resolve(name + ".pth"), WeightLoader.stateOf(state.evaluatedModel()));
+            TorchFileWriter.writeStateDict(workDir.resolve(name + ".optim.pth"), state.optimizer().state());
+            if (state.ema() != null) {
+                Map<String, Tensor> ema = new LinkedHashMap<>();
+                WeightLoader.stateOf(state.model()).forEach((k, v) -> ema.put(EMA_SOURCE + k, v));
+                ema.put(EMA_STEPS, Tensors.ofLongs(new long[] {state.ema().steps()}));
+                TorchFileWriter.writeStateDict(workDir.resolve(name + ".ema.pth"), ema);
+            } else {
+                Files.deleteIfExists(workDir.resolve(name + ".ema.pth"));   // a stale one from an earlier run with EMA
+            }
+        }
+        Meta written = state.scaler() != null ? meta.withLossScaler(state.scaler().state()) : meta;
+        writeAtomically(workDir.resolve(name + ".json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(written));
     }
+
+    /** Names in {@code NAME.ema.pth}: the trained weights (mmengine's swapped {@code ema_state_dict}) and the count. */
+    static final String EMA_SOURCE = "module.", EMA_STEPS = "steps";
 
     /** The best checkpoint for a metric: its name and score, and the iteration it was taken at. */
     public record Best(String checkpoint, String metric, double value, long iter) {}
@@ -103,13 +144,17 @@ public final class Checkpoints {
      * previous best of that metric (so a crash leaves one complete best named). {@code latest.json} is not touched.
      */
     public Path saveBest(DwDetector model, Optimizer sgd, Meta meta, String metric, double value) {
+        return saveBest(new TrainState(model, sgd), meta, metric, value);
+    }
+
+    public Path saveBest(TrainState state, Meta meta, String metric, double value) {
         String prefix = "best_" + metric + "_";
         String name = prefix + (meta.batchInEpoch() == 0 ? "epoch_" + meta.epoch() : "iter_" + meta.iter());
         try {
-            write(name, model, sgd, meta);
+            write(name, state, meta);
             writeAtomically(bestPointer(metric), JSON.writerWithDefaultPrettyPrinter()
                     .writeValueAsBytes(new Best(name, metric, value, meta.iter())));
-            Pattern mine = Pattern.compile(Pattern.quote(prefix) + "(epoch|iter)_\\d+(\\.optim\\.pth|\\.pth|\\.json)");
+            Pattern mine = Pattern.compile(Pattern.quote(prefix) + "(epoch|iter)_\\d+(\\.optim\\.pth|\\.ema\\.pth|\\.pth|\\.json)");
             try (Stream<Path> files = Files.list(workDir)) {
                 for (Path p : files.toList()) {
                     String f = p.getFileName().toString();
@@ -162,13 +207,50 @@ public final class Checkpoints {
 
     /** Loads a checkpoint ({@code NAME.pth} and its siblings) into the model and optimizer. */
     public static Meta load(Path checkpoint, DwDetector model, Optimizer sgd) {
+        return load(checkpoint, new TrainState(model, sgd), null);
+    }
+
+    /**
+     * Loads a checkpoint into {@code state}. With a weight average, {@code NAME.pth} goes into the average and
+     * {@code NAME.ema.pth} into the trained model; a checkpoint without one (saved without EMA) starts the average
+     * from its weights, as mmengine's EMA hook does, and says so on {@code log}.
+     *
+     * @param log where to say that, or null
+     */
+    public static Meta load(Path checkpoint, TrainState state, java.io.PrintStream log) {
         String base = checkpoint.getFileName().toString().replaceFirst("\\.pth$", "");
         Path dir = checkpoint.toAbsolutePath().getParent();
-        try {
-            WeightLoader.loadModel(model, checkpoint, true);
+        try (TensorScope scope = TensorScope.open()) {
+            Path emaFile = dir.resolve(base + ".ema.pth");
+            if (state.ema() == null || !Files.isRegularFile(emaFile)) {
+                WeightLoader.loadModel(state.model(), checkpoint, true);
+                if (state.ema() != null) {
+                    WeightLoader.loadModel(state.ema().model(), checkpoint, true);
+                    if (log != null) {
+                        log.println("warning: " + checkpoint + " has no " + emaFile.getFileName() + " (saved without"
+                                + " runtime.ema): the weight average starts from its weights");
+                    }
+                }
+            } else {
+                WeightLoader.loadModel(state.ema().model(), checkpoint, true);
+                Map<String, Tensor> ema = TorchFile.loadStateDict(emaFile);
+                Tensor steps = ema.get(EMA_STEPS);
+                if (steps == null || steps.numel() != 1) {
+                    throw new IllegalArgumentException(emaFile + ": no '" + EMA_STEPS + "' count; the file is not a"
+                            + " dw-java EMA state (delete it to restart the average from " + checkpoint.getFileName() + ")");
+                }
+                Map<String, Tensor> source = new LinkedHashMap<>(ema);   // (the reader drops the module. prefix)
+                source.remove(EMA_STEPS);
+                WeightLoader.load(state.model(), source, "", k -> false, true, emaFile.toString());
+                state.ema().restoreSteps(Tensors.toLongs(steps)[0]);
+            }
             Map<String, Tensor> momentum = TorchFile.loadStateDict(dir.resolve(base + ".optim.pth"));
-            sgd.loadState(momentum);
-            return JSON.readValue(dir.resolve(base + ".json").toFile(), Meta.class);
+            state.optimizer().loadState(momentum);
+            Meta meta = JSON.readValue(dir.resolve(base + ".json").toFile(), Meta.class);
+            if (state.scaler() != null && meta.lossScaler() != null) {
+                state.scaler().restore(meta.lossScaler());
+            }
+            return meta;
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot resume from " + checkpoint + ": " + e.getMessage(), e);
         }
@@ -193,7 +275,8 @@ public final class Checkpoints {
         String current = latestNameOrNull();
         List<String> complete = new ArrayList<>();
         for (Map.Entry<String, List<Path>> e : byName.entrySet()) {
-            if (e.getValue().size() == 3) {
+            if (REQUIRED.stream().allMatch(suffix -> e.getValue().stream()
+                    .anyMatch(p -> p.getFileName().toString().equals(e.getKey() + suffix)))) {
                 complete.add(e.getKey());
             } else {
                 for (Path p : e.getValue()) {

@@ -22,7 +22,7 @@ public final class ProgressLogger implements TrainHook {
     private final Path plotFile;
     private final LossCurvePlot plot = new LossCurvePlot();
     private double sumStep, sumData, sumCls, sumLoc, sumNeg, sumGradNorm;
-    private int count;
+    private int count, normCount, skipped;
     private long startNanos;
     private long startIter;
     private final boolean interactive = System.console() != null;
@@ -54,7 +54,15 @@ public final class ProgressLogger implements TrainHook {
         sumCls += r.clsPos();
         sumLoc += r.loc();
         sumNeg += r.clsNeg();
-        sumGradNorm += r.gradNorm();
+        if (r.skipped()) {
+            // An fp16 overflow: the scaler lowered the scale; the infinite norm stays out of the window's average.
+            skipped++;
+            console.printf("%sIteration %d: fp16 gradients overflowed, step skipped; loss scale now %.0f%n",
+                    interactive ? "\r" : "", r.iter() + 1, t.state().scaler() != null ? t.state().scaler().scale() : 0.0);
+        } else {
+            sumGradNorm += r.gradNorm();
+            normCount++;
+        }
         count++;
         long inEpoch = r.iter() + 1 - (long) r.epoch() * t.itersPerEpoch();
         // Windows count from the epoch's start (not the run's), so a run resumed mid-epoch logs the same iterations.
@@ -84,7 +92,13 @@ public final class ProgressLogger implements TrainHook {
         m.put("loss", (sumCls + sumLoc + sumNeg) / count);
         m.put("time", sumStep / count / 1000);
         m.put("data_time", sumData / count / 1000);
-        m.put("grad_norm", sumGradNorm / count);
+        if (normCount > 0) {
+            m.put("grad_norm", sumGradNorm / normCount);   // (absent when every step of the window was skipped)
+        }
+        if (r.lossScale() > 0) {
+            m.put("loss_scale", r.lossScale());
+            m.put("skipped_steps", skipped);
+        }
         m.put("memory_mb", NativeMemory.residentBytes() >> 20);
         long cuda = CudaMemory.allocatedBytes(t.model().device());
         if (cuda >= 0) {
@@ -99,7 +113,7 @@ public final class ProgressLogger implements TrainHook {
                 sumStep / count / 1000, sumData / count / 1000, NativeMemory.residentBytes() >> 20,
                 sumCls / count, sumLoc / count, sumNeg / count, (sumCls + sumLoc + sumNeg) / count);
         sumStep = sumData = sumCls = sumLoc = sumNeg = sumGradNorm = 0;
-        count = 0;
+        count = normCount = skipped = 0;
         drawPlot();
     }
 

@@ -15,9 +15,18 @@ package dev.dwjava.train.engine;
  * @param backwardMs backward
  * @param optimMs    SGD update
  * @param dataMs     waiting for the batch (loading, augmentation, collation)
+ * @param lossScale  the fp16 loss scale the step ran with (0: no loss scaling)
+ * @param skipped    whether the update was skipped (fp16 gradients not finite; the scale was lowered)
  */
 public record StepResult(int epoch, long iter, double lr, double clsPos, double loc, double clsNeg, double gradNorm,
-                         double forwardMs, double lossMs, double backwardMs, double optimMs, double dataMs) {
+                         double forwardMs, double lossMs, double backwardMs, double optimMs, double dataMs, double lossScale,
+                         boolean skipped) {
+    /** A step without loss scaling. */
+    public StepResult(int epoch, long iter, double lr, double clsPos, double loc, double clsNeg, double gradNorm,
+                      double forwardMs, double lossMs, double backwardMs, double optimMs, double dataMs) {
+        this(epoch, iter, lr, clsPos, loc, clsNeg, gradNorm, forwardMs, lossMs, backwardMs, optimMs, dataMs, 0, false);
+    }
+
     public double total() {
         return clsPos + loc + clsNeg;
     }

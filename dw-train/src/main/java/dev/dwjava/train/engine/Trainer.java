@@ -7,11 +7,15 @@ import java.util.List;
 import dev.dwjava.core.dw.DwLoss;
 import dev.dwjava.core.dw.DwLossResult;
 import dev.dwjava.core.dw.GroundTruth;
+import dev.dwjava.core.runtime.Autocast;
+import dev.dwjava.core.runtime.Precision;
 import dev.dwjava.core.runtime.TensorScope;
 import dev.dwjava.data.loader.DetectionBatch;
 import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.head.HeadOutputs;
 import dev.dwjava.model.head.LevelOutput;
+import dev.dwjava.train.solver.ExpMomentumEma;
+import dev.dwjava.train.solver.LossScaler;
 import dev.dwjava.train.solver.LrSchedule;
 import dev.dwjava.train.solver.Optimizer;
 import dev.dwjava.core.tensor.Tensors;
@@ -117,6 +121,36 @@ public final class Trainer {
         return this;
     }
 
+    private Precision precision = Precision.OFF;
+    private LossScaler scaler;
+    private ExpMomentumEma ema;
+
+    /**
+     * Runs the model's forward under autocast to {@code precision} (the weights stay fp32 masters; the outputs are
+     * cast back to fp32 for the DW assignment and loss).
+     */
+    public Trainer withPrecision(Precision precision) {
+        this.precision = precision;
+        return this;
+    }
+
+    /** Scales the loss for the backward and skips the steps whose gradients overflow (fp16 training). */
+    public Trainer withLossScaler(LossScaler scaler) {
+        this.scaler = scaler;
+        return this;
+    }
+
+    /** Updates a moving average of the weights after every step (the evaluation and checkpoints use it). */
+    public Trainer withEma(ExpMomentumEma ema) {
+        this.ema = ema;
+        return this;
+    }
+
+    /** What checkpoints save: the model, the optimizer, and the weight average and loss scale when there are any. */
+    public TrainState state() {
+        return new TrainState(model, sgd, ema, scaler);
+    }
+
     public Trainer addHook(TrainHook hook) {
         hooks.add(hook);
         return this;
@@ -189,7 +223,11 @@ public final class Trainer {
         double lr = schedule.lr(iter, epoch);
         try (TensorScope scope = TensorScope.open()) {
             long t0 = System.nanoTime();
-            HeadOutputs out = model.forward(batch.images());
+            HeadOutputs out;
+            try (Autocast autocast = Autocast.enter(precision, model.device())) {
+                out = model.forward(batch.images());
+            }
+            out = out.toFloat();   // the DW assignment and loss stay fp32 (docs/DW_SPEC.md)
             if (!out.level(0).clsLogits().is_cpu()) {
                 // On a GPU a NaN reaching the BCE is a device-side assert that ends the process: check first (one read).
                 // On the CPU the BCE itself refuses it, and the diagnosis below runs only then.
@@ -206,11 +244,15 @@ public final class Trainer {
             Tensor total = l.total();
             long t2 = System.nanoTime();
             sgd.zeroGrad();
-            total.backward();
+            double lossScale = scaler != null ? scaler.scale() : 0;
+            (scaler != null ? scaler.scale(total) : total).backward();
             if (gradientSync != null) {
-                gradientSync.average(sgd.params());
+                gradientSync.average(sgd.params());   // (scaled gradients average as well: every rank sees an overflow)
             }
             long t3 = System.nanoTime();
+            if (scaler != null) {
+                scaler.unscale(sgd.params());   // clipping and the update see the true gradients
+            }
             Tensor norm = sgd.clipGradNorm(gradClip);
             // The step's one host read: the three loss terms and the gradient norm, for the checks and the log.
             double[] read = Tensors.toDoubles(torch.stack(new TensorVector(l.clsPos().detach().to(ScalarType.Double),
@@ -222,14 +264,27 @@ public final class Trainer {
             checkFinite(clsPos, "loss_cls_pos", epoch);
             checkFinite(loc, "loss_loc", epoch);
             checkFinite(clsNeg, "loss_cls_neg", epoch);
+            if (scaler != null && !scaler.update(Double.isFinite(gradNorm))) {
+                // fp16 gradients overflowed at this scale: no update; the scaler has halved the scale.
+                if (ema != null) {
+                    ema.update();
+                }
+                StepResult r = new StepResult(epoch, iter, lr, clsPos, loc, clsNeg, gradNorm, ms(t1 - t0), ms(t2 - t1),
+                        ms(t3 - t2), ms(System.nanoTime() - t3), dataMs, lossScale, true);
+                iter++;
+                return r;
+            }
             if (!Double.isFinite(gradNorm)) {
                 throw new TrainingDivergedException("the gradients diverged (global norm " + gradNorm + ") at iteration " + iter
                         + " (epoch " + (epoch + 1) + "): training stopped. Lower the learning rate or set solver.grad_clip.");
             }
             sgd.step(lr);
+            if (ema != null) {
+                ema.update();
+            }
             long t4 = System.nanoTime();
             StepResult r = new StepResult(epoch, iter, lr, clsPos, loc, clsNeg, gradNorm, ms(t1 - t0), ms(t2 - t1),
-                    ms(t3 - t2), ms(t4 - t3), dataMs);
+                    ms(t3 - t2), ms(t4 - t3), dataMs, lossScale, false);
             iter++;
             return r;
         }

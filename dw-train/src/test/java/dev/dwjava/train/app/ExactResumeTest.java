@@ -19,17 +19,12 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dwjava.core.runtime.Torch;
-import dev.dwjava.data.coco.CocoDataset;
 import dev.dwjava.data.synthetic.SyntheticCoco;
 import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.weights.TorchFile;
 import dev.dwjava.model.weights.WeightLoader;
 import dev.dwjava.train.config.DwConfig;
 import dev.dwjava.train.engine.Checkpoints;
-import dev.dwjava.train.engine.MetricsLog;
-import dev.dwjava.train.engine.StepResult;
-import dev.dwjava.train.engine.TrainHook;
-import dev.dwjava.train.engine.Trainer;
 import dev.dwjava.train.solver.Sgd;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
@@ -82,33 +77,6 @@ class ExactResumeTest {
         }
     }
 
-    /** A run that stops (as a kill would) right after iteration {@code n}, before anything else sees that step. */
-    private static final class StoppingRunner extends TrainRunner {
-        static final class Stopped extends RuntimeException {}
-
-        private final long n;
-
-        StoppingRunner(DwConfig.Loaded loaded, Path workDir, long n) {
-            super(loaded, workDir, QUIET);
-            this.n = n;
-        }
-
-        @Override
-        public List<TrainHook> buildHooks(Trainer trainer, CocoDataset val, MetricsLog metrics) {
-            List<TrainHook> hooks = new ArrayList<>();
-            hooks.add(new TrainHook() {
-                @Override
-                public void afterStep(Trainer t, StepResult r) {
-                    if (t.iteration() == n) {
-                        throw new Stopped();
-                    }
-                }
-            });
-            hooks.addAll(super.buildHooks(trainer, val, metrics));
-            return hooks;
-        }
-    }
-
     /** The first iteration checkpoint strictly inside epoch 2. */
     private static int midEpochCheckpoint() {
         int k = (perEpoch / EVERY + 1) * EVERY;
@@ -123,7 +91,7 @@ class ExactResumeTest {
         Path work = tmp.resolve("killed");
         // Stopped after iteration k + 3, before its checkpoint hook ran; then the files a kill in the middle of writing
         // iter_{k+3} leaves: a half-written temporary and (as a non-atomic copy would leave it) a truncated .pth.
-        assertThrows(StoppingRunner.Stopped.class, () -> new StoppingRunner(config(), work, next).run(null));
+        assertThrows(StoppingRunner.Stopped.class, () -> new StoppingRunner(config(), work, QUIET, next).run(null));
         assertTrue(trainRecords(work).containsKey((long) k + 1), "the stopped run went past its checkpoint");
         byte[] good = Files.readAllBytes(work.resolve("iter_" + k + ".pth"));
         Files.write(work.resolve("iter_" + next + ".pth"), Arrays.copyOf(good, good.length / 2));

@@ -180,6 +180,16 @@ class DwCliTest {
         assertTrue(r.get("step_ms_median").asDouble() > 0, out.toString());
         assertTrue(r.get("peak_rss_mb").asLong() > 100, out.toString());
         out.getBuffer().setLength(0);
+        // --amp alone on a CPU: bf16 steps timed alternately with fp32 ones, both medians and their ratio.
+        assertEquals(0, run("bench", "train-step", "--config", config.toString(), "--batch", "1", "--size", "64x64", "--iters",
+                "2", "--amp"));
+        JsonNode amp = new ObjectMapper().readTree(out.toString());
+        assertEquals("bf16", amp.get("amp").asText());
+        assertEquals(amp.get("step_ms_median").asDouble() / amp.get("fp32_step_ms_median").asDouble(),
+                amp.get("step_time_vs_fp32").asDouble(), 1e-9);
+        assertEquals(2, run("train", "--config", config.toString(), "--amp", "fp16", "--work-dir", "/nonexistent/never"));
+        assertTrue(err.toString().contains("runtime.amp: fp16 needs a CUDA device; on a CPU use bf16 (or off)"), err.toString());
+        out.getBuffer().setLength(0);
         assertEquals(0, run("bench", "inference", "--config", config.toString(), "--size", "64x96", "--iters", "1"));
         assertTrue(new ObjectMapper().readTree(out.toString()).get("forward_ms_median").asDouble() > 0, out.toString());
         assertEquals(2, run("bench", "inference", "--config", config.toString(), "--size", "60x96"));
