@@ -16,6 +16,7 @@ import dev.dwjava.eval.test.DatasetTester;
 import dev.dwjava.eval.test.ShardedTester;
 import dev.dwjava.kernels.Ops;
 import dev.dwjava.model.DwDetector;
+import dev.dwjava.model.inference.TestTimeAugmentation;
 import dev.dwjava.model.weights.WeightLoader;
 import dev.dwjava.train.config.DwConfig;
 import dev.dwjava.train.dist.C10dCollectives;
@@ -90,7 +91,7 @@ public final class TestJob {
         Path out = results != null ? results : Path.of("work_dirs", loaded.name(), "results.bbox.json");
         DatasetTester tester = new DatasetTester(model, cfg.test(), loaded.testPipeline(), cfg.data().workers(), Ops.forDevice(device).nms());
         if (opt.tta()) {
-            throw new IllegalArgumentException("--tta: not available yet");
+            tester = tester.withAugmentation(TestTimeAugmentation.of(loaded.testPipeline(), cfg.test()));
         }
         CocoEvalResult r;
         if (!env.distributed()) {

@@ -61,6 +61,10 @@ public final class DetectCommand implements Callable<Integer> {
     @Option(names = "--score-thr", defaultValue = "0.3", description = "Print and draw detections above this score (default ${DEFAULT-VALUE}).")
     double scoreThr;
 
+    @Option(names = "--tta", description = "Test-time augmentation: the scales of test.tta_scales (short edges; default the"
+            + " test scale) each flipped and not, merged by one per-class NMS.")
+    boolean tta;
+
     @Option(names = "--cfg-options", arity = "1..*", paramLabel = "KEY=VALUE", description = "Config overrides.")
     List<String> overrides = new ArrayList<>();
 
@@ -106,7 +110,7 @@ public final class DetectCommand implements Callable<Integer> {
             for (ImageInputs.Input input : in.inputs()) {
                 // Decoded once, as the detector decodes (EXIF orientation included), so the boxes fit the picture drawn.
                 RgbImage img = ImageDecoder.decode(input.file(), detector.pipeline().ignoreOrientation());
-                List<Detection> all = detector.detect(img);
+                List<Detection> all = tta ? detector.detectAugmented(img, detector.testTimeAugmentation()) : detector.detect(img);
                 List<Detection> shown = all.stream().filter(d -> d.score() > scoreThr).toList();
                 lastShown = shown.size();
                 if (in.single()) {

@@ -45,7 +45,7 @@ final class ImageInputs {
             }
             return new Resolved(found, false);
         }
-        throw new IllegalArgumentException("--image " + p + ": no such file or folder");
+        throw new IllegalArgumentException("--image " + p + ": file not found (no such file or folder)");
     }
 
     private static List<Input> glob(String spec) throws IOException {

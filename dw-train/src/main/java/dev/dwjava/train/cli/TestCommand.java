@@ -41,6 +41,10 @@ public final class TestCommand implements Callable<Integer> {
             + " DIR/<file_name>.png.")
     Path showDir;
 
+    @Option(names = "--tta", description = "Test-time augmentation: the scales of test.tta_scales (short edges; default the"
+            + " test scale) each flipped and not, merged by one per-class NMS.")
+    boolean tta;
+
     @Option(names = "--show-score-thr", defaultValue = "0.3", description = "Draw detections above this score (default ${DEFAULT-VALUE}).")
     double showScoreThr;
 
@@ -68,7 +72,7 @@ public final class TestCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--show-dir " + showDir + " is a file, not a folder");
         }
         TestJob.Outcome r = TestJob.run(config.config, config.overrides, weights.weights,
-                new TestJob.Options(out, eval != null, limit, split, showDir, showScoreThr, false), System.err);
+                new TestJob.Options(out, eval != null, limit, split, showDir, showScoreThr, tta), System.err);
         if (r == null) {
             return 0;   // a rank other than 0 of a sharded test
         }

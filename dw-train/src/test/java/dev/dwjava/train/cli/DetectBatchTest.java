@@ -127,7 +127,7 @@ class DetectBatchTest {
         String w = Fixtures.path("tiny_dw_r50_mmdet.pth").toString();
         assertEquals(2, run("detect", "--config", cfg.toString(), "--weights", w, "--image", tmp.resolve("nope").toString(),
                 "--out-dir", tmp.resolve("o").toString()));
-        assertEquals("dw detect: --image " + tmp.resolve("nope") + ": no such file or folder", err.toString().strip());
+        assertEquals("dw detect: --image " + tmp.resolve("nope") + ": file not found (no such file or folder)", err.toString().strip());
         err.getBuffer().setLength(0);
         Files.createDirectories(tmp.resolve("empty"));
         assertEquals(2, run("detect", "--config", cfg.toString(), "--weights", w, "--image", tmp.resolve("empty").toString()));
