@@ -182,9 +182,12 @@ public final class ResultAnalysis {
         for (String l : all) {
             labelW = Math.max(labelW, pg.getFontMetrics().stringWidth(l));
         }
+        String title = String.format(Locale.ROOT, "Normalized confusion matrix (score >= %s, IoU >= %s)", scoreThr, iouThr);
+        String axes = "rows: ground truth, columns: prediction (% of the row)";
+        int textW = Math.max(pg.getFontMetrics().stringWidth(title), pg.getFontMetrics().stringWidth(axes));
         pg.dispose();
         int left = labelW + 40, top = 40, bottom = labelW + 40;
-        int w = left + n * cell + 20, h = top + n * cell + bottom;
+        int w = Math.max(left + n * cell + 20, textW + 20), h = top + n * cell + bottom;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
@@ -193,7 +196,7 @@ public final class ResultAnalysis {
         g.setFont(font);
         FontMetrics fm = g.getFontMetrics();
         g.setColor(Color.BLACK);
-        g.drawString(String.format(Locale.ROOT, "Normalized confusion matrix (score >= %s, IoU >= %s)", scoreThr, iouThr), 10, 20);
+        g.drawString(title, 10, 20);
         for (int i = 0; i < n; i++) {
             long sum = 0;
             for (long v : cm[i]) {
@@ -226,7 +229,7 @@ public final class ResultAnalysis {
             g.drawString(all.get(j), 0, 0);
         }
         g.setTransform(base);
-        g.drawString("ground truth (rows) / prediction (columns)", left, h - 10);
+        g.drawString(axes, 10, h - 10);
         g.dispose();
         return img;
     }

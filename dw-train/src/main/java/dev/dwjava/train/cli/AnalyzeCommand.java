@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code dw analyze}: confusion matrix, PR curves and the COCO error breakdown of a results file. */
-@Command(name = "analyze", description = {"Analyse a COCO results file against its annotations: confusion matrix (CSV, PNG),",
+@Command(name = "analyze", mixinStandardHelpOptions = true, description = {"Analyse a COCO results file against its annotations: confusion matrix (CSV, PNG),",
         "per-class precision-recall curves at IoU 0.5 and 0.5:0.95 (PNG, CSV), COCO error breakdown",
         "C75/C50/Loc/Sim/Oth/BG/FN per class and overall (CSV, printed)."})
 public final class AnalyzeCommand implements Callable<Integer> {

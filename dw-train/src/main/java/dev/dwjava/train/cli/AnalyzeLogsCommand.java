@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code dw analyze-logs plot-curve|cal-train-time}: mmdetection's analyze_logs.py on metrics.jsonl files. */
-@Command(name = "analyze-logs", description = "Curves and iteration times of training logs (metrics.jsonl), as mmdetection's analyze_logs.py.",
+@Command(name = "analyze-logs", mixinStandardHelpOptions = true, description = "Curves and iteration times of training logs (metrics.jsonl), as mmdetection's analyze_logs.py.",
         subcommands = {AnalyzeLogsCommand.PlotCurve.class, AnalyzeLogsCommand.CalTrainTime.class, CommandLine.HelpCommand.class})
 public final class AnalyzeLogsCommand implements Callable<Integer> {
     @CommandLine.Spec
@@ -26,7 +26,7 @@ public final class AnalyzeLogsCommand implements Callable<Integer> {
     }
 
     /** {@code plot-curve}: chosen keys of one or more logs in one PNG. */
-    @Command(name = "plot-curve", description = {"Plot keys (loss terms, lr, grad_norm, time, bbox_mAP, ...) of metrics.jsonl files",
+    @Command(name = "plot-curve", mixinStandardHelpOptions = true, description = {"Plot keys (loss terms, lr, grad_norm, time, bbox_mAP, ...) of metrics.jsonl files",
             "against the iteration into a PNG; one legend entry per file and key; val keys on a right axis."})
     public static final class PlotCurve implements Callable<Integer> {
         @Parameters(arity = "1..*", paramLabel = "METRICS_JSONL", description = "metrics.jsonl files of training runs.")
@@ -70,7 +70,7 @@ public final class AnalyzeLogsCommand implements Callable<Integer> {
     }
 
     /** {@code cal-train-time}: average iteration time per log. */
-    @Command(name = "cal-train-time", description = {"Average iteration time of each metrics.jsonl: slowest and fastest epoch,",
+    @Command(name = "cal-train-time", mixinStandardHelpOptions = true, description = {"Average iteration time of each metrics.jsonl: slowest and fastest epoch,",
             "std over epochs; each epoch's first log record (warm-up) left out unless --include-outliers."})
     public static final class CalTrainTime implements Callable<Integer> {
         @Parameters(arity = "1..*", paramLabel = "METRICS_JSONL", description = "metrics.jsonl files of training runs.")

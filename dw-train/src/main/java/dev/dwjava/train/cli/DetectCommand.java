@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
  * {@code dw detect}: detections on one image (printed and drawn with class names and scores), or on a folder or a glob
  * of images (one picture each in {@code --out-dir}, COCO results in {@code --json}, a progress bar on stderr).
  */
-@Command(name = "detect", description = {"Detect objects in an image, a folder of images or a glob ('dir/*.jpg', quoted)",
+@Command(name = "detect", mixinStandardHelpOptions = true, description = {"Detect objects in an image, a folder of images or a glob ('dir/*.jpg', quoted)",
         "and draw the boxes, class names and scores; optionally write COCO results (--json)."})
 public final class DetectCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, description = "Config file (YAML).")

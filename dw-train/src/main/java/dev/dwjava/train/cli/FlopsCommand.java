@@ -15,7 +15,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code dw flops}: parameters and FLOPs of a config's model per module group, as mmdetection's get_flops.py. */
-@Command(name = "flops", description = {"Parameters and FLOPs of a config's model at an input size, per module group",
+@Command(name = "flops", mixinStandardHelpOptions = true, description = {"Parameters and FLOPs of a config's model at an input size, per module group",
         "(backbone, neck, head). FLOPs = multiply-accumulates of the convolutions (1 MAC = 1 FLOP, fvcore/mmcv)."})
 public final class FlopsCommand implements Callable<Integer> {
     @Mixin

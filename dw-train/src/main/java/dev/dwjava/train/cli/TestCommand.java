@@ -11,7 +11,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code dw test}: the original's {@code test.py CONFIG CHECKPOINT --eval bbox}: inference over the val split and COCO AP. */
-@Command(name = "test", description = {"Run a checkpoint over the config's val (or train) split, write COCO results and",
+@Command(name = "test", mixinStandardHelpOptions = true, description = {"Run a checkpoint over the config's val (or train) split, write COCO results and",
         "evaluate (bbox); optionally draw the detections (--show-dir) or only write the results (--format-only)."})
 public final class TestCommand implements Callable<Integer> {
     @Mixin

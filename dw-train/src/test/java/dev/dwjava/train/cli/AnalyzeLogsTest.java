@@ -74,6 +74,24 @@ class AnalyzeLogsTest {
     }
 
     @Test
+    void theToolsAreListedAndAnalyzeLogsNeedsASubcommand() {
+        assertEquals(0, run("--help"));
+        for (String c : List.of("analyze ", "analyze-logs", "flops", "detect", "test")) {
+            assertTrue(out.toString().contains("  " + c), c + " in\n" + out);
+        }
+        assertEquals(2, run("analyze-logs"));
+        assertTrue(err.toString().startsWith("analyze-logs needs a subcommand: plot-curve or cal-train-time"), err.toString());
+        for (String[] help : new String[][] {{"analyze-logs", "plot-curve", "--help"}, {"analyze-logs", "cal-train-time", "--help"},
+            {"analyze", "--help"}, {"flops", "--help"}, {"detect", "--help"}, {"test", "--help"}}) {
+            out.getBuffer().setLength(0);
+            assertEquals(0, run(help), String.join(" ", help));
+            assertTrue(out.toString().startsWith("Usage: dw " + String.join(" ", List.of(help).subList(0, help.length - 1))),
+                    out.toString());
+        }
+        assertTrue(out.toString().contains("--tta") && out.toString().contains("--format-only"), out.toString());
+    }
+
+    @Test
     void plotCurveDrawsEveryFileAndKey(@TempDir Path tmp) throws Exception {
         Path a = writeLog(tmp.resolve("run1"), 1), b = writeLog(tmp.resolve("run2"), 2);
         List<LogAnalysis.Curve> curves = LogAnalysis.curves(List.of(a, b), List.of("loss", "bbox_mAP"), null);
