@@ -43,6 +43,21 @@ public final class DwDetector extends Layer implements AutoCloseable {
                 config.gnGroups(), config.numClasses(), config.boxRefine(), config.dcn(), ModelConfig.STRIDES));
     }
 
+    ResNet backbone() {
+        requireOpen();
+        return backbone;
+    }
+
+    Fpn neck() {
+        requireOpen();
+        return neck;
+    }
+
+    DwHead head() {
+        requireOpen();
+        return head;
+    }
+
     /** The architecture this model was built from. */
     public ModelConfig config() {
         return config;

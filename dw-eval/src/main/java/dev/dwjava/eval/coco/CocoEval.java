@@ -38,10 +38,23 @@ public final class CocoEval {
 
     private final CocoJson.Instances gt;
     private final List<CocoJson.Result> dt;
+    private final double[] iouThrs;
+    private final boolean honourIgnore;
 
     public CocoEval(CocoJson.Instances gt, List<CocoJson.Result> dt) {
+        this(gt, dt, IOU_THRS, false);
+    }
+
+    /**
+     * For the error analysis ({@link CocoAnalysis}): other IoU thresholds, and GTs whose {@code ignore} flag is set are
+     * ignored as crowds are (without the crowd IoU), as the COCO Matlab API's {@code analyze()} does. pycocotools itself
+     * overwrites {@code ignore} with {@code iscrowd}, which the public constructor follows.
+     */
+    CocoEval(CocoJson.Instances gt, List<CocoJson.Result> dt, double[] iouThrs, boolean honourIgnore) {
         this.gt = gt;
         this.dt = dt;
+        this.iouThrs = iouThrs.clone();
+        this.honourIgnore = honourIgnore;
     }
 
     /** Runs evaluate + accumulate; the result holds the 12 summary numbers and the full arrays. */
@@ -60,7 +73,8 @@ public final class CocoEval {
         for (CocoJson.Annotation a : gt.annotations()) {
             Integer ii = imgIndex.get(a.imageId()), kk = catIndex.get(a.categoryId());
             if (ii != null && kk != null) {
-                gts.get(kk * nI + ii).add(new Gt(a.id(), a.x(), a.y(), a.w(), a.h(), a.area(), a.crowd()));
+                gts.get(kk * nI + ii).add(new Gt(a.id(), a.x(), a.y(), a.w(), a.h(), a.area(), a.crowd(),
+                        a.crowd() || honourIgnore && a.ignore()));
             }
         }
         long nextId = 1;
@@ -71,11 +85,11 @@ public final class CocoEval {
         // evaluateImg for every (category, area, image) with maxDet = 100, in parallel over cells.
         int nA = AREA_RNG.length;
         ImageEval[][] evals = new ImageEval[nK * nI][];
-        IntStream.range(0, nK * nI).parallel().forEach(cell -> evals[cell] = evaluateCell(gts.get(cell), dts.get(cell)));
+        IntStream.range(0, nK * nI).parallel().forEach(cell -> evals[cell] = evaluateCell(gts.get(cell), dts.get(cell), iouThrs));
         return accumulate(evals, nK, nI, nA, catIds);
     }
 
-    private void checkResults(long[] imgIds, long[] catIds) {
+    void checkResults(long[] imgIds, long[] catIds) {
         Set<Long> imgs = new HashSet<>(), cats = new HashSet<>();
         for (long i : imgIds) {
             imgs.add(i);
@@ -102,12 +116,12 @@ public final class CocoEval {
         }
     }
 
-    record Gt(long id, double x, double y, double w, double h, double area, boolean crowd) {}
+    record Gt(long id, double x, double y, double w, double h, double area, boolean crowd, boolean ignore) {}
 
     record Det(long id, double x, double y, double w, double h, double area, double score) {}
 
     /** evaluateImg of one (category, image) for all area ranges, or null per area when there is nothing. */
-    private static ImageEval[] evaluateCell(List<Gt> gtList, List<Det> dtList) {
+    private static ImageEval[] evaluateCell(List<Gt> gtList, List<Det> dtList, double[] iouThrs) {
         if (gtList.isEmpty() && dtList.isEmpty()) {
             return null;
         }
@@ -127,7 +141,7 @@ public final class CocoEval {
         }
         ImageEval[] out = new ImageEval[AREA_RNG.length];
         for (int a = 0; a < AREA_RNG.length; a++) {
-            out[a] = evaluateImg(g, d, ious, AREA_RNG[a]);
+            out[a] = evaluateImg(g, d, ious, AREA_RNG[a], iouThrs);
         }
         return out;
     }
@@ -150,12 +164,12 @@ public final class CocoEval {
     /** What evaluateImg returns: per threshold, detection matches and ignore flags (detections sorted by score). */
     record ImageEval(double[] dtScores, boolean[][] dtMatched, boolean[][] dtIgnore, int numGtNotIgnored) {}
 
-    private static ImageEval evaluateImg(Gt[] gAll, Det[] dSorted, double[][] iousAll, double[] rng) {
-        int G = gAll.length, D = dSorted.length, T = IOU_THRS.length;
+    private static ImageEval evaluateImg(Gt[] gAll, Det[] dSorted, double[][] iousAll, double[] rng, double[] iouThrs) {
+        int G = gAll.length, D = dSorted.length, T = iouThrs.length;
         // GTs: ignore = crowd or outside the area range; non-ignored first (stable).
         boolean[] ignoreOf = new boolean[G];
         for (int j = 0; j < G; j++) {
-            ignoreOf[j] = gAll[j].crowd() || gAll[j].area() < rng[0] || gAll[j].area() > rng[1];
+            ignoreOf[j] = gAll[j].ignore() || gAll[j].area() < rng[0] || gAll[j].area() > rng[1];
         }
         Integer[] order = new Integer[G];
         for (int j = 0; j < G; j++) {
@@ -173,7 +187,7 @@ public final class CocoEval {
         boolean[][] dtIg = new boolean[T][D];
         for (int t = 0; t < T; t++) {
             for (int i = 0; i < D; i++) {
-                double best = Math.min(IOU_THRS[t], 1 - 1e-10);
+                double best = Math.min(iouThrs[t], 1 - 1e-10);
                 int m = -1;
                 for (int j = 0; j < G; j++) {
                     if (gtm[t][j] > 0 && !g[j].crowd()) {
@@ -218,7 +232,7 @@ public final class CocoEval {
     }
 
     private CocoEvalResult accumulate(ImageEval[][] evals, int nK, int nI, int nA, long[] catIds) {
-        int T = IOU_THRS.length, R = REC_THRS.length, M = MAX_DETS.length;
+        int T = iouThrs.length, R = REC_THRS.length, M = MAX_DETS.length;
         double[][][][][] precision = new double[T][R][nK][nA][M];
         double[][][][] recall = new double[T][nK][nA][M];
         for (double[][][][] a : precision) {
@@ -240,7 +254,7 @@ public final class CocoEval {
         IntStream.range(0, nK).parallel().forEach(k -> {
             for (int a = 0; a < nA; a++) {
                 for (int m = 0; m < M; m++) {
-                    accumulateOne(evals, k, a, m, nI, precision, recall);
+                    accumulateOne(evals, k, a, m, nI, precision, recall, T);
                 }
             }
         });
@@ -248,7 +262,7 @@ public final class CocoEval {
     }
 
     private static void accumulateOne(ImageEval[][] evals, int k, int a, int m, int nI, double[][][][][] precision,
-                                      double[][][][] recall) {
+                                      double[][][][] recall, int numThresholds) {
         int maxDet = MAX_DETS[m];
         List<ImageEval> es = new ArrayList<>();
         int total = 0;
@@ -283,7 +297,7 @@ public final class CocoEval {
             order[i] = i;
         }
         Arrays.sort(order, (p, q) -> Double.compare(scores[q], scores[p]));   // stable, as numpy's mergesort
-        for (int t = 0; t < IOU_THRS.length; t++) {
+        for (int t = 0; t < numThresholds; t++) {
             double tp = 0, fp = 0;
             double[] rc = new double[total], pr = new double[total];
             int nd = 0;

@@ -12,6 +12,8 @@ import java.util.Locale;
 
 import dev.dwjava.core.box.CpuNms;
 import dev.dwjava.core.box.Nms;
+import dev.dwjava.core.image.ImageDecoder;
+import dev.dwjava.core.image.RgbImage;
 import dev.dwjava.core.runtime.TensorScope;
 import dev.dwjava.core.tensor.Tensors;
 import dev.dwjava.data.coco.CocoDataset;
@@ -25,6 +27,7 @@ import dev.dwjava.eval.coco.CocoEvalResult;
 import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.head.HeadOutputs;
 import dev.dwjava.model.inference.TestPipeline;
+import dev.dwjava.model.inference.TestTimeAugmentation;
 import dev.dwjava.model.postprocess.Detections;
 import dev.dwjava.model.postprocess.ImageMeta;
 import dev.dwjava.model.postprocess.PostProcessor;
@@ -40,6 +43,7 @@ public final class DatasetTester {
     private final PostProcessor post;
     private final TestPipeline pipeline;
     private final int workers;
+    private final TestTimeAugmentation tta;
 
     public DatasetTester(DwDetector model, TestConfig test, TestPipeline pipeline, int workers) {
         this(model, test, pipeline, workers, new CpuNms());
@@ -50,10 +54,23 @@ public final class DatasetTester {
      * @param nms      the NMS implementation of post-processing (post-processing runs where the model runs)
      */
     public DatasetTester(DwDetector model, TestConfig test, TestPipeline pipeline, int workers, Nms nms) {
+        this(model, new PostProcessor(test, nms), pipeline, workers, null);
+    }
+
+    private DatasetTester(DwDetector model, PostProcessor post, TestPipeline pipeline, int workers, TestTimeAugmentation tta) {
         this.model = model;
-        this.post = new PostProcessor(test, nms);
+        this.post = post;
         this.pipeline = pipeline;
         this.workers = workers;
+        this.tta = tta;
+    }
+
+    /**
+     * This tester with test-time augmentation: each image decoded alone (as {@code Detector} decodes it) and detected
+     * by {@link TestTimeAugmentation#detect}, instead of batched forwards at the test scale.
+     */
+    public DatasetTester withAugmentation(TestTimeAugmentation augmentation) {
+        return new DatasetTester(model, post, pipeline, workers, augmentation);
     }
 
     /** The test pipeline this tester feeds the model with (scale, images per forward, decoding). */
@@ -75,6 +92,9 @@ public final class DatasetTester {
 
     /** Detections of the first {@code limit} images (0: all) as COCO results, in dataset order. */
     public List<CocoJson.Result> infer(CocoDataset dataset, int limit, PrintStream progress) throws IOException {
+        if (tta != null) {
+            return inferAugmented(dataset, limit, progress);
+        }
         List<CocoJson.Result> results = new ArrayList<>();
         long[] catIds = dataset.categoryIds();
         int total = limit > 0 ? Math.min(limit, dataset.size()) : dataset.size();
@@ -110,6 +130,34 @@ public final class DatasetTester {
         return results;
     }
 
+    private List<CocoJson.Result> inferAugmented(CocoDataset dataset, int limit, PrintStream progress) throws IOException {
+        List<CocoJson.Result> results = new ArrayList<>();
+        long[] catIds = dataset.categoryIds();
+        int total = limit > 0 ? Math.min(limit, dataset.size()) : dataset.size();
+        long start = System.nanoTime();
+        for (int done = 0; done < total; ) {
+            CocoDataset.Entry e = dataset.entries().get(done);
+            RgbImage img = ImageDecoder.decode(e.file(), pipeline.ignoreOrientation());
+            if (img.width() != e.image().width() || img.height() != e.image().height()) {
+                throw new IOException(e.file() + " is " + img.width() + " x " + img.height() + " but " + dataset.annotations()
+                        + " says " + e.image().width() + " x " + e.image().height());
+            }
+            try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+                results.addAll(toResults(tta.detect(model, post, img), e.image().id(), catIds));
+            }
+            done++;
+            double secs = (System.nanoTime() - start) / 1e9;
+            if (progress != null && (System.console() != null || done == total || 10 * done / total != 10 * (done - 1) / total)) {
+                progress.printf(Locale.ROOT, "%s[%-30s] %d/%d, %.1f img/s, ETA %.0f s (TTA) ", System.console() != null ? "\r" : "\n",
+                        "=".repeat(30 * done / total), done, total, done / secs, (total - done) / Math.max(1e-9, done / secs));
+            }
+        }
+        if (progress != null) {
+            progress.println();
+        }
+        return results;
+    }
+
     /** COCO evaluation of {@code results} against the dataset's annotation file (its first {@code limit} images). */
     public static CocoEvalResult evaluate(CocoDataset dataset, List<CocoJson.Result> results, int limit) throws IOException {
         int total = limit > 0 ? Math.min(limit, dataset.size()) : dataset.size();
@@ -126,12 +174,16 @@ public final class DatasetTester {
     private List<CocoJson.Result> detect(HeadOutputs out, int b, SampleMeta m, long[] catIds) {
         Detections d = post.process(out, b, new ImageMeta(m.newHeight(), m.newWidth(), m.scaleWidth(), m.scaleHeight()))
                 .detections();
+        return toResults(d, m.imageId(), catIds);
+    }
+
+    private static List<CocoJson.Result> toResults(Detections d, long imageId, long[] catIds) {
         float[] boxes = Tensors.toFloats(d.boxes()), scores = Tensors.toFloats(d.scores());
         long[] labels = Tensors.toLongs(d.labels());
         List<CocoJson.Result> res = new ArrayList<>();
         for (int i = 0; i < scores.length; i++) {
             float x1 = boxes[4 * i], y1 = boxes[4 * i + 1], x2 = boxes[4 * i + 2], y2 = boxes[4 * i + 3];
-            res.add(new CocoJson.Result(m.imageId(), catIds[(int) labels[i]], x1, y1, x2 - x1, y2 - y1, scores[i]));
+            res.add(new CocoJson.Result(imageId, catIds[(int) labels[i]], x1, y1, x2 - x1, y2 - y1, scores[i]));
         }
         return res;
     }

@@ -260,6 +260,33 @@ public final class Detector implements AutoCloseable {
         return results;
     }
 
+    /** Test-time augmentation with this detector's test pipeline and the config's {@code test.tta_scales}. */
+    public TestTimeAugmentation testTimeAugmentation() {
+        return TestTimeAugmentation.of(pipeline, test);
+    }
+
+    /**
+     * Detects with test-time augmentation ({@link TestTimeAugmentation}: scales and horizontal flips merged by one
+     * class-aware NMS), with the detector's score threshold; by descending score.
+     */
+    public List<Detection> detectAugmented(RgbImage image, TestTimeAugmentation tta) {
+        requireOpen();
+        try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+            lock.lock();
+            try {
+                requireOpen();
+                byte previous = selectDevice();
+                try {
+                    return toDetections(tta.detect(model, postProcessor, image));
+                } finally {
+                    restoreDevice(previous);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
     /** As {@link #detectFiles(List, float)} with the detector's {@link #scoreThreshold()}. */
     public List<List<Detection>> detectFiles(List<Path> imageFiles) throws IOException {
         return detectFiles(imageFiles, scoreThreshold());
@@ -312,7 +339,7 @@ public final class Detector implements AutoCloseable {
             return postProcessor;
         }
         checkThreshold(scoreThreshold);
-        return new PostProcessor(new TestConfig(test.nmsPre(), scoreThreshold, test.iouThreshold(), test.maxPerImage()), nms);
+        return new PostProcessor(test.withScoreThr(scoreThreshold), nms);
     }
 
     private static void checkThreshold(float t) {
@@ -494,7 +521,7 @@ public final class Detector implements AutoCloseable {
             ConfigFiles.Tree tree = readConfig();
             TestConfig test = tree.section("test", TestConfig.class);
             if (scoreThreshold != null) {
-                test = new TestConfig(test.nmsPre(), scoreThreshold, test.iouThreshold(), test.maxPerImage());
+                test = test.withScoreThr(scoreThreshold);
             }
             TestPipeline pipeline = TestPipeline.fromConfig(tree);
             List<String> names = classNames(tree);

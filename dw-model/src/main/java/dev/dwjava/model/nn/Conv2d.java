@@ -26,8 +26,10 @@ public final class Conv2d extends Layer {
 
     /** (B, in, H, W) → (B, out, H', W'), dilation 1, one group. */
     public Tensor forward(Tensor x) {
-        return torch.conv2d(x, weight, bias == null ? new TensorOptional() : new TensorOptional(bias),
+        Tensor y = torch.conv2d(x, weight, bias == null ? new TensorOptional() : new TensorOptional(bias),
                 new long[] {stride, stride}, new long[] {padding, padding}, new long[] {1, 1}, 1);
+        MacCounter.add(y.numel(), fanIn());
+        return y;
     }
 
     /** fan_in = in·k², fan_out = out·k², as PyTorch's initializers count them. */

@@ -43,7 +43,9 @@ public final class ModulatedDeformConv2d extends Layer {
     /** (B, in, H, W) → (B, out, H', W'): offsets and mask from {@code conv_offset}, then {@link #deform}. */
     public Tensor forward(Tensor x) {
         Tensor om = convOffset.forward(x);
-        return deform(x, om.narrow(1, 0, 2 * TAPS), om.narrow(1, 2 * TAPS, TAPS).sigmoid(), weight, bias, stride, padding);
+        Tensor y = deform(x, om.narrow(1, 0, 2 * TAPS), om.narrow(1, 2 * TAPS, TAPS).sigmoid(), weight, bias, stride, padding);
+        MacCounter.add(y.numel(), (long) inChannels * K * K);
+        return y;
     }
 
     /**

@@ -46,6 +46,25 @@ public final class PostProcessor {
      * @param meta   the image's sizes and resize factors
      */
     public Result process(List<HeadOutputs.ImageLevel> levels, ImageMeta meta) {
+        Candidates c = candidates(levels, meta);
+        Tensor keep = nms.batchedNms(c.boxes(), c.scores(), c.labels(), config.iouThreshold());
+        long afterNms = keep.size(0);
+        keep = keep.narrow(0, 0, Math.min(afterNms, config.maxPerImage()));
+        Detections det = new Detections(c.boxes().index_select(0, keep), c.scores().index_select(0, keep),
+                c.labels().index_select(0, keep));
+        Trace t = c.trace();
+        return new Result(det, new Trace(t.aboveThresholdPerLevel(), t.keptPerLevel(), t.candidates(), afterNms,
+                t.degenerateCandidates()));
+    }
+
+    /**
+     * The candidates of one image before NMS, in original-image pixels (boxes (N, 4) xyxy, scores (N), labels (N)),
+     * and their trace (without the NMS count): what test-time augmentation merges over augmentations.
+     */
+    public record Candidates(Tensor boxes, Tensor scores, Tensor labels, Trace trace) {}
+
+    /** Every step of {@link #process} up to NMS. */
+    public Candidates candidates(List<HeadOutputs.ImageLevel> levels, ImageMeta meta) {
         int numLevels = levels.size();
         long numClasses = levels.get(0).clsLogits().size(1);
         long[] above = new long[numLevels], kept = new long[numLevels];
@@ -77,12 +96,23 @@ public final class PostProcessor {
         Tensor factors = Tensors.of(new double[] {meta.scaleWidth(), meta.scaleHeight(), meta.scaleWidth(), meta.scaleHeight()},
                 org.bytedeco.pytorch.global.torch.ScalarType.Double, 4).to(allBoxes.device(), allBoxes.scalar_type());
         Tensor original = allBoxes.div(factors);
-        Tensor keep = nms.batchedNms(original, allScores, allLabels, config.iouThreshold());
-        long afterNms = keep.size(0);
-        keep = keep.narrow(0, 0, Math.min(afterNms, config.maxPerImage()));
-        Detections det = new Detections(original.index_select(0, keep), allScores.index_select(0, keep),
-                allLabels.index_select(0, keep));
-        return new Result(det, new Trace(above, kept, allScores.size(0), afterNms, degenerate));
+        return new Candidates(original, allScores, allLabels, new Trace(above, kept, allScores.size(0), -1, degenerate));
+    }
+
+    /**
+     * Class-aware NMS with this post-processor's IoU threshold over candidates of several augmentations (merged in
+     * original-image pixels), the best {@code maxPerImage} kept: mmdetection's {@code multiclass_nms} after
+     * {@code merge_aug_bboxes}. The candidates are already above the score threshold.
+     */
+    public Detections suppress(Tensor boxes, Tensor scores, Tensor labels) {
+        Tensor keep = nms.batchedNms(boxes, scores, labels, config.iouThreshold());
+        keep = keep.narrow(0, 0, Math.min(keep.size(0), config.maxPerImage()));
+        return new Detections(boxes.index_select(0, keep), scores.index_select(0, keep), labels.index_select(0, keep));
+    }
+
+    /** The settings of this post-processor. */
+    public TestConfig config() {
+        return config;
     }
 
     /** The detections of image {@code b} of a batch's head outputs. */

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         subcommands = {VersionCommand.class, ReferenceCommand.class, SelfCheckCommand.class, PrintConfigCommand.class,
                 ForwardCommand.class, DetectCommand.class, ServeCommand.class, BenchCommand.class, CocoEvalCommand.class,
                 TrainCommand.class, TestCommand.class, QuickstartCommand.class, MakeSyntheticCommand.class, BrowseCommand.class,
+                AnalyzeCommand.class, AnalyzeLogsCommand.class, FlopsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class DwCli implements java.util.concurrent.Callable<Integer> {
     @CommandLine.Spec
