@@ -63,30 +63,50 @@ public final class CocoEval {
         long[] catIds = gt.categories().stream().mapToLong(CocoJson.Category::id).distinct().sorted().toArray();
         checkResults(imgIds, catIds);
         Map<Long, Integer> imgIndex = index(imgIds), catIndex = index(catIds);
-        int nI = imgIds.length, nK = catIds.length;
-        List<List<Gt>> gts = new ArrayList<>();
-        List<List<Det>> dts = new ArrayList<>();
-        for (int i = 0; i < nI * nK; i++) {
-            gts.add(new ArrayList<>());
-            dts.add(new ArrayList<>());
-        }
-        for (CocoJson.Annotation a : gt.annotations()) {
+        int nI = imgIds.length, nK = catIds.length, nCells = nK * nI;
+        // Ground truths and detections grouped by (category, image) cell as index lists (CSR), file order kept.
+        List<CocoJson.Annotation> anns = gt.annotations();
+        int[] gtCellOf = new int[anns.size()];
+        for (int n = 0; n < anns.size(); n++) {
+            CocoJson.Annotation a = anns.get(n);
             Integer ii = imgIndex.get(a.imageId()), kk = catIndex.get(a.categoryId());
-            if (ii != null && kk != null) {
-                gts.get(kk * nI + ii).add(new Gt(a.id(), a.x(), a.y(), a.w(), a.h(), a.area(), a.crowd(),
-                        a.crowd() || honourIgnore && a.ignore()));
+            gtCellOf[n] = ii != null && kk != null ? kk * nI + ii : -1;
+        }
+        int[] dtCellOf = new int[dt.size()];
+        for (int n = 0; n < dt.size(); n++) {
+            CocoJson.Result r = dt.get(n);
+            dtCellOf[n] = catIndex.get(r.categoryId()) * nI + imgIndex.get(r.imageId());
+        }
+        int[] gtStart = new int[nCells + 1], gtList = group(gtCellOf, gtStart);
+        int[] dtStart = new int[nCells + 1], dtList = group(dtCellOf, dtStart);
+        int[] active = IntStream.range(0, nCells)
+                .filter(c -> gtStart[c + 1] > gtStart[c] || dtStart[c + 1] > dtStart[c]).toArray();
+        // evaluateImg for every non-empty (category, image) and area with maxDet = 100, in parallel over cells.
+        CellEval[] evals = new CellEval[nCells];
+        IntStream.range(0, active.length).parallel().forEach(j -> {
+            int c = active[j];
+            evals[c] = evaluateCell(gtList, gtStart[c], gtStart[c + 1], dtList, dtStart[c], dtStart[c + 1]);
+        });
+        return accumulate(evals, nK, nI, catIds);
+    }
+
+    /** Indices 0..n−1 grouped by {@code cellOf} (−1: dropped), ascending within a cell; {@code start} gets the offsets. */
+    private static int[] group(int[] cellOf, int[] start) {
+        for (int c : cellOf) {
+            if (c >= 0) {
+                start[c + 1]++;
             }
         }
-        long nextId = 1;
-        for (CocoJson.Result r : dt) {
-            int cell = catIndex.get(r.categoryId()) * nI + imgIndex.get(r.imageId());
-            dts.get(cell).add(new Det(nextId++, r.x(), r.y(), r.w(), r.h(), r.w() * r.h(), r.score()));
+        for (int c = 0; c + 1 < start.length; c++) {
+            start[c + 1] += start[c];
         }
-        // evaluateImg for every (category, area, image) with maxDet = 100, in parallel over cells.
-        int nA = AREA_RNG.length;
-        ImageEval[][] evals = new ImageEval[nK * nI][];
-        IntStream.range(0, nK * nI).parallel().forEach(cell -> evals[cell] = evaluateCell(gts.get(cell), dts.get(cell), iouThrs));
-        return accumulate(evals, nK, nI, nA, catIds);
+        int[] fill = Arrays.copyOf(start, start.length - 1), out = new int[start[start.length - 1]];
+        for (int n = 0; n < cellOf.length; n++) {
+            if (cellOf[n] >= 0) {
+                out[fill[cellOf[n]]++] = n;
+            }
+        }
+        return out;
     }
 
     void checkResults(long[] imgIds, long[] catIds) {
@@ -120,121 +140,159 @@ public final class CocoEval {
 
     record Det(long id, double x, double y, double w, double h, double area, double score) {}
 
-    /** evaluateImg of one (category, image) for all area ranges, or null per area when there is nothing. */
-    private static ImageEval[] evaluateCell(List<Gt> gtList, List<Det> dtList, double[] iouThrs) {
-        if (gtList.isEmpty() && dtList.isEmpty()) {
-            return null;
+    /**
+     * evaluateImg of one (category, image) for every area range: the detections by score (stable), cut to 100, and per
+     * area and IoU threshold whether each is matched and whether it is ignored.
+     *
+     * @param scores detection scores, descending (the same for every area, as in pycocotools)
+     * @param flags  [area][t·D + i]: {@link #MATCHED} and {@link #IGNORED} bits of detection i at threshold t
+     * @param npig   [area] ground truths not ignored
+     */
+    record CellEval(double[] scores, byte[][] flags, int[] npig) {}
+
+    static final byte MATCHED = 1, IGNORED = 2;
+    /** numpy's {@code np.spacing(1)}, pycocotools' guard against 0/0 in precision. */
+    private static final double EPS = Math.ulp(1.0);
+
+    private CellEval evaluateCell(int[] gtList, int g0, int g1, int[] dtList, int d0, int d1) {
+        int G = g1 - g0;
+        double[] gx = new double[G], gy = new double[G], gw = new double[G], gh = new double[G], garea = new double[G];
+        boolean[] gcrowd = new boolean[G], gignore = new boolean[G];
+        long[] gid = new long[G];
+        for (int j = 0; j < G; j++) {
+            CocoJson.Annotation a = gt.annotations().get(gtList[g0 + j]);
+            gx[j] = a.x();
+            gy[j] = a.y();
+            gw[j] = a.w();
+            gh[j] = a.h();
+            garea[j] = a.area();
+            gcrowd[j] = a.crowd();
+            gignore[j] = a.crowd() || honourIgnore && a.ignore();
+            gid[j] = a.id();
         }
-        // computeIoU: detections by score (stable), cut to maxDets[-1].
-        Det[] d = dtList.toArray(new Det[0]);
-        Arrays.sort(d, (a, b) -> Double.compare(b.score(), a.score()));
-        int maxDet = MAX_DETS[MAX_DETS.length - 1];
-        if (d.length > maxDet) {
-            d = Arrays.copyOf(d, maxDet);
+        // computeIoU: detections by score (stable), cut to maxDets[-1]. A detection's id is its 1-based file position.
+        int all = d1 - d0;
+        double[] byFile = new double[all];
+        for (int i = 0; i < all; i++) {
+            byFile[i] = dt.get(dtList[d0 + i]).score();
         }
-        Gt[] g = gtList.toArray(new Gt[0]);
-        double[][] ious = new double[d.length][g.length];
-        for (int i = 0; i < d.length; i++) {
-            for (int j = 0; j < g.length; j++) {
-                ious[i][j] = iou(d[i], g[j]);
+        int[] order = StableOrder.descending(byFile, all);
+        int D = Math.min(all, MAX_DETS[MAX_DETS.length - 1]);
+        double[] dx = new double[D], dy = new double[D], dw = new double[D], dh = new double[D], darea = new double[D];
+        double[] scores = new double[D];
+        for (int i = 0; i < D; i++) {
+            CocoJson.Result r = dt.get(dtList[d0 + order[i]]);
+            dx[i] = r.x();
+            dy[i] = r.y();
+            dw[i] = r.w();
+            dh[i] = r.h();
+            darea[i] = r.w() * r.h();
+            scores[i] = r.score();
+        }
+        double[] ious = new double[D * G];
+        for (int i = 0; i < D; i++) {
+            for (int j = 0; j < G; j++) {
+                ious[i * G + j] = iou(dx[i], dy[i], dw[i], dh[i], gx[j], gy[j], gw[j], gh[j], gcrowd[j]);
             }
         }
-        ImageEval[] out = new ImageEval[AREA_RNG.length];
-        for (int a = 0; a < AREA_RNG.length; a++) {
-            out[a] = evaluateImg(g, d, ious, AREA_RNG[a], iouThrs);
+        int T = iouThrs.length, A = AREA_RNG.length;
+        byte[][] flags = new byte[A][];
+        int[] npig = new int[A];
+        int[] gOrder = new int[G];
+        boolean[] gtIg = new boolean[G], gtMatched = new boolean[T * G];
+        long[] dtm = new long[T * D];
+        for (int a = 0; a < A; a++) {
+            double lo = AREA_RNG[a][0], hi = AREA_RNG[a][1];
+            // GTs: ignore = crowd or outside the area range; the non-ignored first, each group in file order.
+            int k = 0;
+            for (int pass = 0; pass < 2; pass++) {
+                for (int j = 0; j < G; j++) {
+                    boolean ig = gignore[j] || garea[j] < lo || garea[j] > hi;
+                    if (ig == (pass == 1)) {
+                        gOrder[k] = j;
+                        gtIg[k++] = ig;
+                    }
+                }
+            }
+            Arrays.fill(gtMatched, false);
+            Arrays.fill(dtm, 0);
+            byte[] f = new byte[T * D];
+            for (int t = 0; t < T; t++) {
+                for (int i = 0; i < D; i++) {
+                    double best = Math.min(iouThrs[t], 1 - 1e-10);
+                    int m = -1;
+                    for (int j = 0; j < G; j++) {
+                        int gj = gOrder[j];
+                        if (gtMatched[t * G + j] && !gcrowd[gj]) {
+                            continue;                       // already matched, and not a crowd
+                        }
+                        if (m > -1 && !gtIg[m] && gtIg[j]) {
+                            break;                          // a regular match exists; only ignored GTs follow
+                        }
+                        double v = ious[i * G + gj];
+                        if (v < best) {
+                            continue;
+                        }
+                        best = v;
+                        m = j;
+                    }
+                    if (m == -1) {
+                        continue;
+                    }
+                    if (gtIg[m]) {
+                        f[t * D + i] = IGNORED;
+                    }
+                    dtm[t * D + i] = gid[gOrder[m]];
+                    gtMatched[t * G + m] = true;          // (pycocotools stores the detection's id there, always ≥ 1)
+                }
+            }
+            int notIgnored = 0;
+            for (int j = 0; j < G; j++) {
+                if (!gtIg[j]) {
+                    notIgnored++;
+                }
+            }
+            for (int i = 0; i < D; i++) {
+                boolean outside = darea[i] < lo || darea[i] > hi;
+                for (int t = 0; t < T; t++) {
+                    // pycocotools tests the matched GT id for truth: a GT with id 0 counts as unmatched.
+                    if (dtm[t * D + i] != 0) {
+                        f[t * D + i] |= MATCHED;
+                    } else if (outside) {
+                        f[t * D + i] |= IGNORED;
+                    }
+                }
+            }
+            flags[a] = f;
+            npig[a] = notIgnored;
         }
-        return out;
+        return new CellEval(scores, flags, npig);
     }
 
     /** pycocotools' box IoU: xywh boxes, no +1; for a crowd GT the union is the detection's area. */
     static double iou(Det d, Gt g) {
-        double w = Math.min(d.x() + d.w(), g.x() + g.w()) - Math.max(d.x(), g.x());
+        return iou(d.x(), d.y(), d.w(), d.h(), g.x(), g.y(), g.w(), g.h(), g.crowd());
+    }
+
+    private static double iou(double dx, double dy, double dw, double dh, double gx, double gy, double gw, double gh,
+                              boolean crowd) {
+        double w = Math.min(dx + dw, gx + gw) - Math.max(dx, gx);
         if (w <= 0) {
             return 0;
         }
-        double h = Math.min(d.y() + d.h(), g.y() + g.h()) - Math.max(d.y(), g.y());
+        double h = Math.min(dy + dh, gy + gh) - Math.max(dy, gy);
         if (h <= 0) {
             return 0;
         }
         double inter = w * h;
-        double union = g.crowd() ? d.w() * d.h() : d.w() * d.h() + g.w() * g.h() - inter;
+        double union = crowd ? dw * dh : dw * dh + gw * gh - inter;
         return inter / union;
     }
 
-    /** What evaluateImg returns: per threshold, detection matches and ignore flags (detections sorted by score). */
-    record ImageEval(double[] dtScores, boolean[][] dtMatched, boolean[][] dtIgnore, int numGtNotIgnored) {}
-
-    private static ImageEval evaluateImg(Gt[] gAll, Det[] dSorted, double[][] iousAll, double[] rng, double[] iouThrs) {
-        int G = gAll.length, D = dSorted.length, T = iouThrs.length;
-        // GTs: ignore = crowd or outside the area range; non-ignored first (stable).
-        boolean[] ignoreOf = new boolean[G];
-        for (int j = 0; j < G; j++) {
-            ignoreOf[j] = gAll[j].ignore() || gAll[j].area() < rng[0] || gAll[j].area() > rng[1];
-        }
-        Integer[] order = new Integer[G];
-        for (int j = 0; j < G; j++) {
-            order[j] = j;
-        }
-        Arrays.sort(order, (p, q) -> Boolean.compare(ignoreOf[p], ignoreOf[q]));
-        Gt[] g = new Gt[G];
-        boolean[] gtIg = new boolean[G];
-        for (int j = 0; j < G; j++) {
-            g[j] = gAll[order[j]];
-            gtIg[j] = ignoreOf[order[j]];
-        }
-        long[][] gtm = new long[T][G];
-        long[][] dtm = new long[T][D];
-        boolean[][] dtIg = new boolean[T][D];
-        for (int t = 0; t < T; t++) {
-            for (int i = 0; i < D; i++) {
-                double best = Math.min(iouThrs[t], 1 - 1e-10);
-                int m = -1;
-                for (int j = 0; j < G; j++) {
-                    if (gtm[t][j] > 0 && !g[j].crowd()) {
-                        continue;                       // already matched, and not a crowd
-                    }
-                    if (m > -1 && !gtIg[m] && gtIg[j]) {
-                        break;                          // a regular match exists; only ignored GTs follow
-                    }
-                    double v = iousAll[i][order[j]];
-                    if (v < best) {
-                        continue;
-                    }
-                    best = v;
-                    m = j;
-                }
-                if (m == -1) {
-                    continue;
-                }
-                dtIg[t][i] = gtIg[m];
-                dtm[t][i] = g[m].id();
-                gtm[t][m] = dSorted[i].id();
-            }
-        }
-        int notIgnored = 0;
-        for (boolean ig : gtIg) {
-            if (!ig) {
-                notIgnored++;
-            }
-        }
-        double[] scores = new double[D];
-        boolean[][] matched = new boolean[T][D];
-        for (int i = 0; i < D; i++) {
-            scores[i] = dSorted[i].score();
-            boolean outside = dSorted[i].area() < rng[0] || dSorted[i].area() > rng[1];
-            for (int t = 0; t < T; t++) {
-                // pycocotools tests the matched GT id for truth: a GT with id 0 counts as unmatched.
-                matched[t][i] = dtm[t][i] != 0;
-                dtIg[t][i] = dtIg[t][i] || (dtm[t][i] == 0 && outside);
-            }
-        }
-        return new ImageEval(scores, matched, dtIg, notIgnored);
-    }
-
-    private CocoEvalResult accumulate(ImageEval[][] evals, int nK, int nI, int nA, long[] catIds) {
-        int T = iouThrs.length, R = REC_THRS.length, M = MAX_DETS.length;
-        double[][][][][] precision = new double[T][R][nK][nA][M];
-        double[][][][] recall = new double[T][nK][nA][M];
+    private CocoEvalResult accumulate(CellEval[] evals, int nK, int nI, long[] catIds) {
+        int T = iouThrs.length, R = REC_THRS.length, M = MAX_DETS.length, A = AREA_RNG.length;
+        double[][][][][] precision = new double[T][R][nK][A][M];
+        double[][][][] recall = new double[T][nK][A][M];
         for (double[][][][] a : precision) {
             for (double[][][] b : a) {
                 for (double[][] c : b) {
@@ -251,88 +309,105 @@ public final class CocoEval {
                 }
             }
         }
-        IntStream.range(0, nK).parallel().forEach(k -> {
-            for (int a = 0; a < nA; a++) {
-                for (int m = 0; m < M; m++) {
-                    accumulateOne(evals, k, a, m, nI, precision, recall, T);
-                }
-            }
-        });
+        IntStream.range(0, nK).parallel().forEach(k -> accumulateCategory(evals, k, nI, precision, recall));
         return new CocoEvalResult(precision, recall, catIds, names(catIds));
     }
 
-    private static void accumulateOne(ImageEval[][] evals, int k, int a, int m, int nI, double[][][][][] precision,
-                                      double[][][][] recall, int numThresholds) {
-        int maxDet = MAX_DETS[m];
-        List<ImageEval> es = new ArrayList<>();
+    /**
+     * accumulate() for one category, every area and maxDet. pycocotools sorts the concatenated scores per (area,
+     * maxDet) with a stable sort; the scores do not depend on the area, and the stable order of a maxDet cut is the
+     * full order without the cut-off detections, so one sort serves all twelve.
+     */
+    private void accumulateCategory(CellEval[] evals, int k, int nI, double[][][][][] precision, double[][][][] recall) {
+        List<CellEval> es = new ArrayList<>();
         int total = 0;
         for (int i = 0; i < nI; i++) {
-            ImageEval[] cell = evals[k * nI + i];
-            if (cell != null && cell[a] != null) {
-                es.add(cell[a]);
-                total += Math.min(maxDet, cell[a].dtScores().length);
+            CellEval e = evals[k * nI + i];
+            if (e != null) {
+                es.add(e);
+                total += e.scores().length;
             }
         }
         if (es.isEmpty()) {
             return;
         }
-        int npig = 0;
         double[] scores = new double[total];
         int[] src = new int[total], pos = new int[total];
         int n = 0;
-        for (int e = 0; e < es.size(); e++) {
-            ImageEval ie = es.get(e);
-            npig += ie.numGtNotIgnored();
-            for (int i = 0; i < Math.min(maxDet, ie.dtScores().length); i++, n++) {
-                scores[n] = ie.dtScores()[i];
-                src[n] = e;
+        for (int c = 0; c < es.size(); c++) {
+            double[] s = es.get(c).scores();
+            for (int i = 0; i < s.length; i++, n++) {
+                scores[n] = s[i];
+                src[n] = c;
                 pos[n] = i;
             }
         }
-        if (npig == 0) {
-            return;
-        }
-        Integer[] order = new Integer[total];
-        for (int i = 0; i < total; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (p, q) -> Double.compare(scores[q], scores[p]));   // stable, as numpy's mergesort
-        for (int t = 0; t < numThresholds; t++) {
-            double tp = 0, fp = 0;
-            double[] rc = new double[total], pr = new double[total];
-            int nd = 0;
-            for (int r = 0; r < total; r++) {
-                ImageEval ie = es.get(src[order[r]]);
-                int i = pos[order[r]];
-                boolean ignored = ie.dtIgnore()[t][i], matched = ie.dtMatched()[t][i];
-                if (!ignored) {
-                    if (matched) {
-                        tp++;
-                    } else {
-                        fp++;
-                    }
-                }
-                // Every detection (ignored ones too) is a step of the cumulative sums, as in pycocotools.
-                rc[nd] = tp / npig;
-                pr[nd] = tp / (fp + tp + Math.ulp(1.0));
-                nd++;
-            }
-            recall[t][k][a][m] = nd > 0 ? rc[nd - 1] : 0;
-            for (int i = nd - 1; i > 0; i--) {
-                if (pr[i] > pr[i - 1]) {
-                    pr[i - 1] = pr[i];
+        int[] order = StableOrder.descending(scores, total);
+        int T = iouThrs.length, A = AREA_RNG.length;
+        // The flags in score order, [area][t][rank], gathered once: the twelve passes below then read them in sequence.
+        byte[][][] sorted = new byte[A][T][total];
+        int[] rankPos = new int[total];
+        for (int r = 0; r < total; r++) {
+            CellEval e = es.get(src[order[r]]);
+            int p = pos[order[r]], d = e.scores().length;
+            rankPos[r] = p;
+            for (int a = 0; a < A; a++) {
+                byte[] f = e.flags()[a];
+                for (int t = 0; t < T; t++) {
+                    sorted[a][t][r] = f[t * d + p];
                 }
             }
-            for (int ri = 0; ri < REC_THRS.length; ri++) {
-                int idx = searchsortedLeft(rc, nd, REC_THRS[ri]);
-                if (idx >= nd) {
-                    // pycocotools' try/except: the first out-of-range index stops filling; the rest stay 0.
-                    for (int rj = ri; rj < REC_THRS.length; rj++) {
-                        precision[t][rj][k][a][m] = 0;
-                    }
-                    break;
+        }
+        double[] rc = new double[total], pr = new double[total];
+        for (int m = 0; m < MAX_DETS.length; m++) {
+            int maxDet = MAX_DETS[m];
+            for (int a = 0; a < A; a++) {
+                int npig = 0;
+                for (CellEval e : es) {
+                    npig += e.npig()[a];
                 }
-                precision[t][ri][k][a][m] = pr[idx];
+                if (npig == 0) {
+                    continue;
+                }
+                for (int t = 0; t < T; t++) {
+                    double tp = 0, fp = 0;
+                    byte[] flags = sorted[a][t];
+                    int nd = 0;
+                    for (int r = 0; r < total; r++) {
+                        if (rankPos[r] >= maxDet) {
+                            continue;   // cut off by this maxDet (a detection beyond the image's first maxDet)
+                        }
+                        byte f = flags[r];
+                        if ((f & IGNORED) == 0) {
+                            if ((f & MATCHED) != 0) {
+                                tp++;
+                            } else {
+                                fp++;
+                            }
+                        }
+                        // Every detection (ignored ones too) is a step of the cumulative sums, as in pycocotools.
+                        rc[nd] = tp / npig;
+                        pr[nd] = tp / (fp + tp + EPS);
+                        nd++;
+                    }
+                    recall[t][k][a][m] = nd > 0 ? rc[nd - 1] : 0;
+                    for (int i = nd - 1; i > 0; i--) {
+                        if (pr[i] > pr[i - 1]) {
+                            pr[i - 1] = pr[i];
+                        }
+                    }
+                    for (int ri = 0; ri < REC_THRS.length; ri++) {
+                        int idx = searchsortedLeft(rc, nd, REC_THRS[ri]);
+                        if (idx >= nd) {
+                            // pycocotools' try/except: the first out-of-range index stops filling; the rest stay 0.
+                            for (int rj = ri; rj < REC_THRS.length; rj++) {
+                                precision[t][rj][k][a][m] = 0;
+                            }
+                            break;
+                        }
+                        precision[t][ri][k][a][m] = pr[idx];
+                    }
+                }
             }
         }
     }
