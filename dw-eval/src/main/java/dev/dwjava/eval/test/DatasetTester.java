@@ -109,7 +109,7 @@ public final class DatasetTester {
             for (Iterator<DetectionBatch> it = loader.epoch(0); it.hasNext() && done < total; ) {
                 try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
                     DetectionBatch batch = it.next();
-                    HeadOutputs out = model.forward(batch.images());
+                    HeadOutputs out = post.config().forward(model, batch.images());
                     for (int b = 0; b < batch.metas().size() && done < total; b++, done++) {
                         results.addAll(detect(out, b, batch.metas().get(b), catIds));
                     }

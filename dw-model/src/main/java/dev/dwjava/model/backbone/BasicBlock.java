@@ -22,9 +22,9 @@ public final class BasicBlock extends ResidualBlock {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor h = bn1.forward(conv1.forward(x)).relu();
-        h = bn2.forward(conv2.forward(h));
-        return h.add(identity(x)).relu();
+        Tensor h = conv1.forward(x, bn1).relu_();
+        h = conv2.forward(h, bn2);
+        return h.add_(identity(x)).relu_();
     }
 
     @Override

@@ -30,10 +30,10 @@ public final class Bottleneck extends ResidualBlock {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor h = bn1.forward(conv1.forward(x)).relu();
-        h = bn2.forward(conv2 != null ? conv2.forward(h) : deformConv2.forward(h)).relu();
-        h = bn3.forward(conv3.forward(h));
-        return h.add(identity(x)).relu();
+        Tensor h = conv1.forward(x, bn1).relu_();
+        h = (conv2 != null ? conv2.forward(h, bn2) : bn2.forward(deformConv2.forward(h))).relu_();
+        h = conv3.forward(h, bn3);
+        return h.add_(identity(x)).relu_();
     }
 
     @Override

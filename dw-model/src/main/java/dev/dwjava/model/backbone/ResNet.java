@@ -80,7 +80,7 @@ public final class ResNet extends Layer {
         List<Tensor> out = new ArrayList<>();
         Tensor h = x;
         try (TensorScope scope = TensorScope.open()) {
-            h = scope.handOut(torch.max_pool2d(bn1.forward(conv1.forward(h)).relu(), new long[] {3, 3}, new long[] {2, 2},
+            h = scope.handOut(torch.max_pool2d(conv1.forward(h, bn1).relu_(), new long[] {3, 3}, new long[] {2, 2},
                     new long[] {1, 1}, new long[] {1, 1}, false));
         }
         for (int s = 0; s < 4; s++) {

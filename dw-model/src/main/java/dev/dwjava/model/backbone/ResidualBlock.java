@@ -35,7 +35,7 @@ public abstract sealed class ResidualBlock extends Layer permits BasicBlock, Bot
     abstract List<Conv2d> convs();
 
     protected Tensor identity(Tensor x) {
-        return downsample == null ? x : downBn.forward(downConv.forward(x));
+        return downsample == null ? x : downConv.forward(x, downBn);
     }
 
     protected List<Conv2d> downsampleConvs() {

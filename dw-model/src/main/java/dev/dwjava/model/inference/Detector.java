@@ -245,7 +245,7 @@ public final class Detector implements AutoCloseable {
                     requireOpen();
                     byte previous = selectDevice();
                     try {
-                        HeadOutputs out = model.forward(in.tensor());
+                        HeadOutputs out = test.forward(model, in.tensor());
                         for (int b = 0; b < group.size(); b++) {
                             results.set(group.get(b), toDetections(post.process(out, b, in.metas().get(b)).detections()));
                         }

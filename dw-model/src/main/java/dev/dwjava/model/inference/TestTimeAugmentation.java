@@ -75,7 +75,7 @@ public record TestTimeAugmentation(List<TestPipeline> pipelines) {
         for (TestPipeline p : pipelines) {
             for (boolean f : new boolean[] {false, true}) {
                 TestPipeline.Input in = p.prepare(f ? flipped : image);
-                PostProcessor.Candidates c = post.candidates(model.forward(in.tensor()).image(0), in.meta());
+                PostProcessor.Candidates c = post.candidates(post.config().forward(model, in.tensor()).image(0), in.meta());
                 boxes.push_back(f ? unflip(c.boxes(), image.width()) : c.boxes());
                 scores.push_back(c.scores());
                 labels.push_back(c.labels());

@@ -1,5 +1,6 @@
 package dev.dwjava.model.nn;
 
+import dev.dwjava.core.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
@@ -28,6 +29,30 @@ public final class Conv2d extends Layer {
     public Tensor forward(Tensor x) {
         Tensor y = torch.conv2d(x, weight, bias == null ? new TensorOptional() : new TensorOptional(bias),
                 new long[] {stride, stride}, new long[] {padding, padding}, new long[] {1, 1}, 1);
+        MacCounter.add(y.numel(), fanIn());
+        return y;
+    }
+
+    static final boolean FOLD = !"false".equals(System.getProperty("dw.foldBn"));
+
+    /**
+     * This convolution followed by the frozen batch norm {@code bn}, computed as one convolution whose weights and
+     * bias absorb the norm: {@code w·s} and {@code β − μ·s} (+ {@code b·s}), {@code s = γ / sqrt(σ² + eps)}. The
+     * same function (gradients reach {@code weight}, γ and β through the folding), without the norm's pass over
+     * the activations; it differs from convolving then normalising by float rounding only.
+     */
+    public Tensor forward(Tensor x, FrozenBatchNorm2d bn) {
+        if (!FOLD) {
+            return bn.forward(forward(x));
+        }
+        Tensor s = bn.weight.mul(bn.runningVar.add(Tensors.s(FrozenBatchNorm2d.EPS)).rsqrt());
+        Tensor w = weight.mul(s.view(-1, 1, 1, 1));
+        Tensor b = bn.bias.sub(bn.runningMean.mul(s));
+        if (bias != null) {
+            b = b.add(bias.mul(s));
+        }
+        Tensor y = torch.conv2d(x, w, new TensorOptional(b), new long[] {stride, stride}, new long[] {padding, padding},
+                new long[] {1, 1}, 1);
         MacCounter.add(y.numel(), fanIn());
         return y;
     }

@@ -245,7 +245,18 @@ class DetectorApiTest {
                 assertSameDetections(single, batch.get(i), 1e-4, "image " + i);
             }
             // A per-call threshold applies to the whole batch, as score_thr: it keeps exactly the detections above it.
-            float thr = batch.get(0).get(batch.get(0).size() / 2).score();
+            // (midway between two neighbouring scores, so that float rounding between the paths cannot cross it)
+            float[] scores = new float[batch.get(0).size()];
+            for (int i = 0; i < scores.length; i++) {
+                scores[i] = batch.get(0).get(i).score();
+            }
+            java.util.Arrays.sort(scores);
+            int mid = scores.length / 2;
+            while (mid + 1 < scores.length && scores[mid + 1] - scores[mid] < 1e-3) {
+                mid++;
+            }
+            assertTrue(mid + 1 < scores.length, "two scores 1e-3 apart");
+            float thr = (scores[mid] + scores[mid + 1]) / 2;
             List<List<Detection>> strict = d.detectBatch(images, thr);
             assertSameDetections(d.detect(images.get(0), thr), strict.get(0), 1e-4, "image 0 at " + thr);
             for (int i = 0; i < images.size(); i++) {

@@ -6,19 +6,25 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.dwjava.core.runtime.ComputeDevice;
+import dev.dwjava.core.runtime.Precision;
 import dev.dwjava.core.runtime.TensorScope;
 import dev.dwjava.kernels.Ops;
 import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.head.HeadOutputs;
 import dev.dwjava.model.postprocess.ImageMeta;
 import dev.dwjava.model.postprocess.PostProcessor;
+import dev.dwjava.model.postprocess.TestConfig;
 import dev.dwjava.model.weights.WeightLoader;
 import dev.dwjava.train.config.DwConfig;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
-/** Forward and post-processing time per batch of random images, after two warm-up batches. */
+/**
+ * Forward and post-processing time per batch of random images, after two warm-up batches. With {@code test.amp} other
+ * than off it also times fp32 forwards of the same model on the same inputs, alternating, and prints both medians and
+ * their ratio.
+ */
 public final class InferenceBench {
     private InferenceBench() {}
 
@@ -32,14 +38,22 @@ public final class InferenceBench {
         }
         model.moveTo(device);
         PostProcessor post = new PostProcessor(cfg.test(), Ops.forDevice(device).nms());
-        double[] fwd = new double[iters], pp = new double[iters];
+        TestConfig fp32 = cfg.test().withAmp(null);
+        boolean mixed = cfg.test().precision(device) != Precision.OFF;
+        double[] fwd = new double[iters], pp = new double[iters], peer = new double[iters];
         for (int k = -2; k < iters; k++) {
             try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
                 Tensor x = torch.randn(batch, 3, hw[0], hw[1]).to(device.torchDevice(), torch.ScalarType.Float);
+                if (mixed && (k & 1) == 0) {
+                    peer[Math.max(k, 0)] = timedForward(fp32, model, x, device);   // alternate which goes first
+                }
                 long t0 = System.nanoTime();
-                HeadOutputs out = model.forward(x);
+                HeadOutputs out = cfg.test().forward(model, x);
                 BenchStats.sync(device);
                 long t1 = System.nanoTime();
+                if (mixed && (k & 1) != 0) {
+                    peer[Math.max(k, 0)] = timedForward(fp32, model, x, device);
+                }
                 for (int b = 0; b < batch; b++) {
                     post.process(out, b, new ImageMeta(hw[0], hw[1], 1, 1));
                 }
@@ -56,6 +70,21 @@ public final class InferenceBench {
         r.put("forward_ms_median", BenchStats.median(fwd));
         r.put("postprocess_ms_median", BenchStats.median(pp));
         r.put("total_ms_median", BenchStats.median(fwd) + BenchStats.median(pp));
+        if (mixed) {
+            r.put("amp", cfg.test().precision(device).toString());
+            r.put("fp32_forward_ms_median", BenchStats.median(peer));
+            r.put("forward_time_vs_fp32", BenchStats.median(fwd) / BenchStats.median(peer));
+            if (!device.cuda()) {
+                r.put("cpu_native_bf16", Precision.cpuHasBf16());
+            }
+        }
         return r;
+    }
+
+    private static double timedForward(TestConfig test, DwDetector model, Tensor x, ComputeDevice device) {
+        long t0 = System.nanoTime();
+        test.forward(model, x);
+        BenchStats.sync(device);
+        return (System.nanoTime() - t0) / 1e6;
     }
 }
