@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,7 +35,23 @@ public final class CocoEvalCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         CocoEvalResult r;
         try {
-            r = new CocoEval(CocoJson.readInstances(ann), CocoJson.readResults(results)).run();
+            // The two files parse at the same time (one streaming pass each).
+            java.util.concurrent.CompletableFuture<CocoJson.Instances> gt = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> {
+                        try {
+                            return CocoJson.readInstances(ann);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
+            List<CocoJson.Result> dt = CocoJson.readResults(results);
+            r = new CocoEval(gt.join(), dt).run();
+        } catch (java.util.concurrent.CompletionException e) {
+            Throwable cause = e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalArgumentException(cause.getMessage(), cause);
         } catch (IOException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
