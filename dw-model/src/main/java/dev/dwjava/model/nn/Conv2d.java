@@ -33,7 +33,7 @@ public final class Conv2d extends Layer {
         return y;
     }
 
-    static final boolean FOLD = !"false".equals(System.getProperty("dw.foldBn"));
+    static boolean fold = !"false".equals(System.getProperty("dw.foldBn"));   // (a comparison switch, not a setting)
 
     /**
      * This convolution followed by the frozen batch norm {@code bn}, computed as one convolution whose weights and
@@ -42,7 +42,7 @@ public final class Conv2d extends Layer {
      * the activations; it differs from convolving then normalising by float rounding only.
      */
     public Tensor forward(Tensor x, FrozenBatchNorm2d bn) {
-        if (!FOLD) {
+        if (!fold) {
             return bn.forward(forward(x));
         }
         Tensor s = bn.weight.mul(bn.runningVar.add(Tensors.s(FrozenBatchNorm2d.EPS)).rsqrt());
