@@ -133,6 +133,19 @@ public final class Checkpoints {
         writeAtomically(workDir.resolve(name + ".json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(written));
     }
 
+    /** The trained weights of {@code NAME.ema.pth} (checked to be one: it has the update count). */
+    private static Map<String, Tensor> emaSource(Path emaFile) throws IOException {
+        Map<String, Tensor> ema = TorchFile.loadStateDict(emaFile);
+        Tensor steps = ema.get(EMA_STEPS);
+        if (steps == null || steps.numel() != 1) {
+            throw new IllegalArgumentException(emaFile + ": no '" + EMA_STEPS + "' count; the file is not a dw-java EMA"
+                    + " state (delete it to resume from the weights of the .pth beside it)");
+        }
+        Map<String, Tensor> source = new LinkedHashMap<>(ema);   // (the reader drops the module. prefix)
+        source.remove(EMA_STEPS);
+        return source;
+    }
+
     /** Names in {@code NAME.ema.pth}: the trained weights (mmengine's swapped {@code ema_state_dict}) and the count. */
     static final String EMA_SOURCE = "module.", EMA_STEPS = "steps";
 
@@ -222,7 +235,14 @@ public final class Checkpoints {
         Path dir = checkpoint.toAbsolutePath().getParent();
         try (TensorScope scope = TensorScope.open()) {
             Path emaFile = dir.resolve(base + ".ema.pth");
-            if (state.ema() == null || !Files.isRegularFile(emaFile)) {
+            if (state.ema() == null && Files.isRegularFile(emaFile)) {
+                // NAME.pth holds the average; training continues from the trained weights.
+                WeightLoader.load(state.model(), emaSource(emaFile), "", k -> false, true, emaFile.toString());
+                if (log != null) {
+                    log.println("note: " + checkpoint.getFileName() + " holds a weight average; without runtime.ema the run"
+                            + " continues from the trained weights in " + emaFile.getFileName());
+                }
+            } else if (state.ema() == null || !Files.isRegularFile(emaFile)) {
                 WeightLoader.loadModel(state.model(), checkpoint, true);
                 if (state.ema() != null) {
                     WeightLoader.loadModel(state.ema().model(), checkpoint, true);
@@ -234,15 +254,8 @@ public final class Checkpoints {
             } else {
                 WeightLoader.loadModel(state.ema().model(), checkpoint, true);
                 Map<String, Tensor> ema = TorchFile.loadStateDict(emaFile);
-                Tensor steps = ema.get(EMA_STEPS);
-                if (steps == null || steps.numel() != 1) {
-                    throw new IllegalArgumentException(emaFile + ": no '" + EMA_STEPS + "' count; the file is not a"
-                            + " dw-java EMA state (delete it to restart the average from " + checkpoint.getFileName() + ")");
-                }
-                Map<String, Tensor> source = new LinkedHashMap<>(ema);   // (the reader drops the module. prefix)
-                source.remove(EMA_STEPS);
-                WeightLoader.load(state.model(), source, "", k -> false, true, emaFile.toString());
-                state.ema().restoreSteps(Tensors.toLongs(steps)[0]);
+                WeightLoader.load(state.model(), emaSource(emaFile), "", k -> false, true, emaFile.toString());
+                state.ema().restoreSteps(Tensors.toLongs(ema.get(EMA_STEPS))[0]);
             }
             Map<String, Tensor> momentum = TorchFile.loadStateDict(dir.resolve(base + ".optim.pth"));
             state.optimizer().loadState(momentum);

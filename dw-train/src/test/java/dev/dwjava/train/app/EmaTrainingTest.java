@@ -131,6 +131,23 @@ class EmaTrainingTest {
         assertEquals(r.stats()[1], val.get("bbox_mAP_50").asDouble(), 0.0);
     }
 
+    /** Without runtime.ema, a resume continues from the trained weights (NAME.ema.pth), not from the average. */
+    @Test
+    void aResumeWithoutEmaTakesTheTrainedWeights() throws Exception {
+        DwConfig.Loaded loaded = config();
+        DwDetector model = new DwDetector(loaded.config().model());
+        dev.dwjava.train.solver.Sgd sgd = new dev.dwjava.train.solver.Sgd(dev.dwjava.train.solver.Sgd.groups(
+                WeightLoader.stateOf(model), 0, 0), 0.9);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        dev.dwjava.train.engine.Checkpoints.load(straight.resolve("epoch_2.pth"),
+                new dev.dwjava.train.engine.TrainState(model, sgd), new PrintStream(log, true));
+        assertTrue(log.toString().contains("continues from the trained weights in epoch_2.ema.pth"), log.toString());
+        Map<String, Tensor> raw = load(straight.resolve("epoch_2.ema.pth")), now = WeightLoader.stateOf(model);
+        for (String k : now.keySet()) {
+            assertTrue(now.get(k).equal(raw.get(k)), k);
+        }
+    }
+
     @Test
     void aRunKilledMidEpochResumesItsAverageAndEndsBitIdentical() throws Exception {
         Path work = tmp.resolve("killed");
