@@ -3,8 +3,6 @@ package dev.dwjava.train.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,19 +11,9 @@ import javax.imageio.ImageIO;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code dw analyze} on the hand-worked case of dw-eval's CocoAnalysisTest: the files' contents. */
-class AnalyzeCommandTest {
-    private final StringWriter out = new StringWriter(), err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cl = DwCli.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return cl.execute(args);
-    }
-
+class AnalyzeCommandTest extends CliTestBase {
     private static String ann(long id, long cat, int x, int y) {
         return String.format("{\"id\": %d, \"image_id\": 1, \"category_id\": %d, \"bbox\": [%d, %d, 10, 10], \"area\": 100,"
                 + " \"iscrowd\": 0}", id, cat, x, y);

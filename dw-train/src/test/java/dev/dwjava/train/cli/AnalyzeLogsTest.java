@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,19 +14,9 @@ import javax.imageio.ImageIO;
 import dev.dwjava.train.app.LogAnalysis;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code dw analyze-logs}: known answers on hand-written metrics files. */
-class AnalyzeLogsTest {
-    private final StringWriter out = new StringWriter(), err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cl = DwCli.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return cl.execute(args);
-    }
-
+class AnalyzeLogsTest extends CliTestBase {
     /**
      * Two epochs of three train records (times 9, 1, 2 and 9, 4, 5 s/iter: the first of each is a warm-up) and one val
      * record per epoch.

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,19 +19,9 @@ import dev.dwjava.model.inference.Detection;
 import dev.dwjava.model.inference.Detector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code dw detect} on a folder and a glob: one picture per image, COCO results with the documented ids, errors. */
-class DetectBatchTest {
-    private final StringWriter out = new StringWriter(), err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cl = DwCli.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return cl.execute(args);
-    }
-
+class DetectBatchTest extends CliTestBase {
     /** b.png 70×50, c.png 64×64, sub/a.png 50×90: sorted names are b.png, c.png, sub/a.png. */
     static Path writeImages(Path dir) throws Exception {
         Files.createDirectories(dir.resolve("sub"));

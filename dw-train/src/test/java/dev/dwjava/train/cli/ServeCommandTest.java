@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -14,16 +12,7 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /** {@code dw serve} maps its options onto the server's settings; {@code dw bench serve} runs, bounded. */
-class ServeCommandTest {
-    private final StringWriter out = new StringWriter(), err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cl = DwCli.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return cl.execute(args);
-    }
-
+class ServeCommandTest extends CliTestBase {
     @Test
     void serveOptionsBecomeTheServersSettings() {
         ServeCommand c = CommandLine.populateCommand(new ServeCommand(), "--config", "c.yaml", "--weights", "w.pth",

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,19 +17,9 @@ import dev.dwjava.data.coco.CocoJson;
 import dev.dwjava.model.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code dw test --split, --format-only, --show-dir}. */
-class TestCommandToolsTest {
-    private final StringWriter out = new StringWriter(), err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cl = DwCli.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return cl.execute(args);
-    }
-
+class TestCommandToolsTest extends CliTestBase {
     /**
      * Images 70×50 (id 11, one box) and 64×64 (id 12, none) in {@code dir/img}; an instances file with them and an
      * image-info file (test-dev style: images and categories, no annotations) of the same images with ids 21, 22.
