@@ -28,6 +28,13 @@ public final class BasicBlock extends ResidualBlock {
     }
 
     @Override
+    Tensor forwardOnednn(Tensor x) {
+        Tensor h = conv1.forwardOnednn(x, bn1).relu_();
+        h = conv2.forwardOnednn(h, bn2);
+        return h.add_(identityOnednn(x)).relu_();
+    }
+
+    @Override
     List<Conv2d> convs() {
         List<Conv2d> all = new ArrayList<>(List.of(conv1, conv2));
         all.addAll(downsampleConvs());

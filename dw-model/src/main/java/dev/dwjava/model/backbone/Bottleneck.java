@@ -37,6 +37,17 @@ public final class Bottleneck extends ResidualBlock {
     }
 
     @Override
+    Tensor forwardOnednn(Tensor x) {
+        if (conv2 == null) {
+            return null;   // the deformable conv samples with grid_sampler, which takes NCHW
+        }
+        Tensor h = conv1.forwardOnednn(x, bn1).relu_();
+        h = conv2.forwardOnednn(h, bn2).relu_();
+        h = conv3.forwardOnednn(h, bn3);
+        return h.add_(identityOnednn(x)).relu_();
+    }
+
+    @Override
     List<Conv2d> convs() {
         // A DCNv2 keeps mmcv's own init (Init.deformDefault), as in mmdetection.
         List<Conv2d> all = new ArrayList<>(conv2 != null ? List.of(conv1, conv2, conv3) : List.of(conv1, conv3));

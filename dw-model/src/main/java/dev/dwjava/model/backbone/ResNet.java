@@ -34,7 +34,10 @@ public final class ResNet extends Layer {
     }
 
     /** @param dcn DCNv2 as the 3×3 conv of every bottleneck of stages c3–c5 (layer2..4); ResNet-50/101 only */
+    private final boolean dcn;
+
     public ResNet(int depth, int baseWidth, int frozenStages, boolean dcn) {
+        this.dcn = dcn;
         int[] blocks = switch (depth) {
             case 18 -> new int[] {2, 2, 2, 2};
             case 34, 50 -> new int[] {3, 4, 6, 3};
@@ -75,8 +78,40 @@ public final class ResNet extends Layer {
         return outChannels.clone();
     }
 
-    /** @return C3, C4, C5 */
+    private List<Tensor> forwardOnednn(Tensor x) {
+        List<Tensor> out = new ArrayList<>();
+        Tensor h;
+        try (TensorScope scope = TensorScope.open()) {
+            h = scope.handOut(torch.max_pool2d(conv1.forwardOnednn(x.to_mkldnn(), bn1).relu_(), new long[] {3, 3},
+                    new long[] {2, 2}, new long[] {1, 1}, new long[] {1, 1}, false));
+        }
+        for (int s = 0; s < 4; s++) {
+            try (TensorScope scope = TensorScope.open()) {
+                for (ResidualBlock block : stages.get(s).items()) {
+                    h = block.forwardOnednn(h);
+                }
+                h = scope.handOut(h);
+            }
+            if (s >= 1) {
+                out.add(h.to_dense());
+            }
+        }
+        return out;
+    }
+
+    /** Whether inference runs in oneDNN's layout (the comparison switch {@code -Ddw.onednnLayout=false}). */
+    static boolean onednnLayout = !"false".equals(System.getProperty("dw.onednnLayout"));
+
+    /**
+     * @return C3, C4, C5. Inference on a CPU in fp32 (no autograd, no autocast) keeps the activations in oneDNN's
+     *         blocked layout from the stem to C5 and hands NCHW copies of C3–C5 on; the result is the same function
+     *         (one library computes both; only the memory layout between layers differs).
+     */
     public List<Tensor> forward(Tensor x) {
+        if (onednnLayout && !dcn && x.is_cpu() && x.scalar_type().value == torch.ScalarType.Float.value
+                && !org.bytedeco.pytorch.GradMode.is_enabled() && !torch.is_autocast_enabled(torch.DeviceType.CPU)) {
+            return forwardOnednn(x);
+        }
         List<Tensor> out = new ArrayList<>();
         Tensor h = x;
         try (TensorScope scope = TensorScope.open()) {

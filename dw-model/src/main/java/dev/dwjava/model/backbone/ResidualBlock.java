@@ -34,6 +34,16 @@ public abstract sealed class ResidualBlock extends Layer permits BasicBlock, Bot
     /** The block's convolutions, for initialisation. */
     abstract List<Conv2d> convs();
 
+    /**
+     * The same on an activation in oneDNN's layout, the result in it too (inference: see
+     * {@link Conv2d#forwardOnednn}); null when the block cannot (a DCNv2 block).
+     */
+    abstract Tensor forwardOnednn(Tensor x);
+
+    protected Tensor identityOnednn(Tensor x) {
+        return downsample == null ? x : downConv.forwardOnednn(x, downBn);
+    }
+
     protected Tensor identity(Tensor x) {
         return downsample == null ? x : downConv.forward(x, downBn);
     }

@@ -57,6 +57,24 @@ public final class Conv2d extends Layer {
         return y;
     }
 
+    /**
+     * {@link #forward(Tensor, FrozenBatchNorm2d)} on an activation in oneDNN's own layout ({@code to_mkldnn()}), the
+     * result in that layout too: inference only (no autograd through oneDNN tensors), so that a chain of convolutions
+     * pays no reorder between NCHW and oneDNN's blocked format around every layer.
+     */
+    public Tensor forwardOnednn(Tensor x, FrozenBatchNorm2d bn) {
+        Tensor s = bn.weight.mul(bn.runningVar.add(Tensors.s(FrozenBatchNorm2d.EPS)).rsqrt());
+        Tensor w = weight.mul(s.view(-1, 1, 1, 1));
+        Tensor b = bn.bias.sub(bn.runningMean.mul(s));
+        if (bias != null) {
+            b = b.add(bias.mul(s));
+        }
+        Tensor y = torch.mkldnn_convolution(x, w, new TensorOptional(b), new long[] {padding, padding},
+                new long[] {stride, stride}, new long[] {1, 1}, 1);
+        MacCounter.add(y.numel(), fanIn());
+        return y;
+    }
+
     /** fan_in = in·k², fan_out = out·k², as PyTorch's initializers count them. */
     public long fanIn() {
         return (long) inChannels * kernel * kernel;
