@@ -4,6 +4,7 @@ import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -169,6 +170,13 @@ public final class ImageDecoder {
             throw new IOException(source + " is " + why + ", which we do not decode" + CONVERT);
         }
         checkSize(header.width(), header.height(), source);
+        RgbImage img = NativeJpeg.available() ? nativeJpeg(data, source, header) : imageIoJpeg(data, source, header);
+        int[] app1 = header.app1();
+        return orient(img, ignoreOrientation || app1 == null ? 0 : ExifOrientation.read(data, app1[0], app1[1]));
+    }
+
+    /** The JPEG path without the native decoder: the JDK's libjpeg to raw components, converted by {@link JpegHeader}. */
+    static RgbImage imageIoJpeg(byte[] data, String source, JpegHeader header) throws IOException {
         Raster raw = withReader(data, source, Format.JPEG, (reader, warnings) -> {
             Raster r = reader.readRaster(0, null);
             for (String w : warnings) {
@@ -179,9 +187,30 @@ public final class ImageDecoder {
             }
             return r;
         });
-        RgbImage img = header.toRgb(raw);
-        int[] app1 = header.app1();
-        return orient(img, ignoreOrientation || app1 == null ? 0 : ExifOrientation.read(data, app1[0], app1[1]));
+        return header.toRgb(raw);
+    }
+
+    /** The JPEG path with libjpeg-turbo ({@link NativeJpeg}): OpenCV's calls, so OpenCV's pixels. */
+    static RgbImage nativeJpeg(byte[] data, String source, JpegHeader header) throws IOException {
+        int w = header.width(), h = header.height();
+        byte[] out = new byte[3 * w * h];
+        byte[] error = new byte[256];
+        int rc = NativeJpeg.dw_jpeg_decode(data, data.length, out, out.length, w, h, header.componentIds().length,
+                error, error.length);
+        if (rc == NativeJpeg.OK) {
+            return new RgbImage(w, h, out);
+        }
+        if (rc != NativeJpeg.TRUNCATED) {
+            // libjpeg refuses the file, or reads another frame than our parser: ImageIO's readers (TwelveMonkeys
+            // tolerates some damage) decide, as they did before the native path, and their errors name the file.
+            return imageIoJpeg(data, source, header);
+        }
+        int n = 0;
+        while (n < error.length && error[n] != 0) {
+            n++;
+        }
+        String why = new String(error, 0, n, StandardCharsets.US_ASCII);
+        throw new Refused(source + " has truncated or corrupt JPEG data (" + why + "); re-encode or remove the file");
     }
 
     private static RgbImage tiff(byte[] data, String source) throws IOException {
