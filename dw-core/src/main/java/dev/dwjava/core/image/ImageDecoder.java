@@ -29,14 +29,15 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *     channels; alpha is dropped, not composited (except TIFF, below); palettes are expanded, tRNS ignored.</li>
  * <li>PNG: 16-bit samples keep their high byte ({@code v >> 8}, libpng's strip-16); 1/2/4-bit grey is scaled to
  *     0..255 (0x11 per step for 4 bits). An eXIf chunk's orientation is applied, as OpenCV 4.6 does.</li>
- * <li>JPEG: decoded by the JDK's libjpeg (islow IDCT, fancy upsampling, as libjpeg-turbo's defaults) to raw
- *     components, then converted with libjpeg-turbo's colour rules and OpenCV's CMYK formula ({@link JpegHeader}).
- *     On our 21 JPEG fixtures (grey, 4:2:0, 4:2:2, 4:4:4, 4:4:0, progressive, CMYK, YCCK, Adobe RGB, EXIF-rotated) the
- *     largest per-channel difference from OpenCV is {@value #JPEG_MAX_DIFFERENCE} grey levels: bit-exact, whether
- *     the JDK uses the system libjpeg-turbo or its bundled IJG libjpeg 6b. The exception is 4:4:0 chroma
- *     subsampling on JDKs bundling libjpeg 6b ({@value #JPEG_440_DIFFERENCE_IJG} levels on our noisy fixture, see
- *     {@link #JPEG_440_DIFFERENCE_IJG}). Truncated scan data
- *     (libjpeg's "premature end") is an error here, where OpenCV returns a partly invented image.</li>
+ * <li>JPEG: decoded by libjpeg-turbo with OpenCV's calls ({@link NativeJpeg}, where the build made it). Without it,
+ *     and for files libjpeg refuses, by the JDK's libjpeg (islow IDCT, fancy upsampling, as libjpeg-turbo's
+ *     defaults) to raw components, then converted with libjpeg-turbo's colour rules and OpenCV's CMYK formula
+ *     ({@link JpegHeader}). On our 21 JPEG fixtures (grey, 4:2:0, 4:2:2, 4:4:4, 4:4:0, progressive, CMYK, YCCK, Adobe
+ *     RGB, EXIF-rotated) the largest per-channel difference from OpenCV is {@value #JPEG_MAX_DIFFERENCE} grey levels
+ *     on both paths: bit-exact, whether the JDK uses the system libjpeg-turbo or its bundled IJG libjpeg 6b. The
+ *     exception is 4:4:0 chroma subsampling through the JDK path on JDKs bundling libjpeg 6b
+ *     ({@value #JPEG_440_DIFFERENCE_IJG} levels on our noisy fixture, see {@link #JPEG_440_DIFFERENCE_IJG}). Truncated
+ *     scan data (libjpeg's "premature end") is an error here, where OpenCV returns a partly invented image.</li>
  * <li>EXIF orientation (JPEG's first APP1 segment, PNG's eXIf) is applied for all 8 values as OpenCV does, unless
  *     {@code ignoreOrientation} (OpenCV's {@code IMREAD_IGNORE_ORIENTATION}, mmcv's
  *     {@code color_ignore_orientation}); see {@link ExifOrientation} for OpenCV's reading rules.</li>
@@ -60,7 +61,8 @@ public final class ImageDecoder {
     /**
      * The difference on the 4:4:0 fixture (chroma halved vertically only: rare, e.g. a 4:2:2 photo rotated by
      * jpegtran) when the JDK bundles IJG libjpeg 6b, which repeats chroma rows where libjpeg-turbo interpolates
-     * them; 0 on a JDK built on libjpeg-turbo. Measured on a fixture of noisy content.
+     * them; 0 on a JDK built on libjpeg-turbo and always 0 through {@link NativeJpeg}. Measured on a fixture of noisy
+     * content.
      */
     public static final int JPEG_440_DIFFERENCE_IJG = 53;
 
