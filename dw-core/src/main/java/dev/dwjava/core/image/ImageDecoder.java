@@ -4,6 +4,7 @@ import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -28,14 +29,15 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *     channels; alpha is dropped, not composited (except TIFF, below); palettes are expanded, tRNS ignored.</li>
  * <li>PNG: 16-bit samples keep their high byte ({@code v >> 8}, libpng's strip-16); 1/2/4-bit grey is scaled to
  *     0..255 (0x11 per step for 4 bits). An eXIf chunk's orientation is applied, as OpenCV 4.6 does.</li>
- * <li>JPEG: decoded by the JDK's libjpeg (islow IDCT, fancy upsampling, as libjpeg-turbo's defaults) to raw
- *     components, then converted with libjpeg-turbo's colour rules and OpenCV's CMYK formula ({@link JpegHeader}).
- *     On our 21 JPEG fixtures (grey, 4:2:0, 4:2:2, 4:4:4, 4:4:0, progressive, CMYK, YCCK, Adobe RGB, EXIF-rotated) the
- *     largest per-channel difference from OpenCV is {@value #JPEG_MAX_DIFFERENCE} grey levels: bit-exact, whether
- *     the JDK uses the system libjpeg-turbo or its bundled IJG libjpeg 6b. The exception is 4:4:0 chroma
- *     subsampling on JDKs bundling libjpeg 6b ({@value #JPEG_440_DIFFERENCE_IJG} levels on our noisy fixture, see
- *     {@link #JPEG_440_DIFFERENCE_IJG}). Truncated scan data
- *     (libjpeg's "premature end") is an error here, where OpenCV returns a partly invented image.</li>
+ * <li>JPEG: decoded by libjpeg-turbo with OpenCV's calls ({@link NativeJpeg}, where the build made it). Without it,
+ *     and for files libjpeg refuses, by the JDK's libjpeg (islow IDCT, fancy upsampling, as libjpeg-turbo's
+ *     defaults) to raw components, then converted with libjpeg-turbo's colour rules and OpenCV's CMYK formula
+ *     ({@link JpegHeader}). On our 21 JPEG fixtures (grey, 4:2:0, 4:2:2, 4:4:4, 4:4:0, progressive, CMYK, YCCK, Adobe
+ *     RGB, EXIF-rotated) the largest per-channel difference from OpenCV is {@value #JPEG_MAX_DIFFERENCE} grey levels
+ *     on both paths: bit-exact, whether the JDK uses the system libjpeg-turbo or its bundled IJG libjpeg 6b. The
+ *     exception is 4:4:0 chroma subsampling through the JDK path on JDKs bundling libjpeg 6b
+ *     ({@value #JPEG_440_DIFFERENCE_IJG} levels on our noisy fixture, see {@link #JPEG_440_DIFFERENCE_IJG}). Truncated
+ *     scan data (libjpeg's "premature end") is an error here, where OpenCV returns a partly invented image.</li>
  * <li>EXIF orientation (JPEG's first APP1 segment, PNG's eXIf) is applied for all 8 values as OpenCV does, unless
  *     {@code ignoreOrientation} (OpenCV's {@code IMREAD_IGNORE_ORIENTATION}, mmcv's
  *     {@code color_ignore_orientation}); see {@link ExifOrientation} for OpenCV's reading rules.</li>
@@ -59,7 +61,8 @@ public final class ImageDecoder {
     /**
      * The difference on the 4:4:0 fixture (chroma halved vertically only: rare, e.g. a 4:2:2 photo rotated by
      * jpegtran) when the JDK bundles IJG libjpeg 6b, which repeats chroma rows where libjpeg-turbo interpolates
-     * them; 0 on a JDK built on libjpeg-turbo. Measured on a fixture of noisy content.
+     * them; 0 on a JDK built on libjpeg-turbo and always 0 through {@link NativeJpeg}. Measured on a fixture of noisy
+     * content.
      */
     public static final int JPEG_440_DIFFERENCE_IJG = 53;
 
@@ -169,6 +172,13 @@ public final class ImageDecoder {
             throw new IOException(source + " is " + why + ", which we do not decode" + CONVERT);
         }
         checkSize(header.width(), header.height(), source);
+        RgbImage img = NativeJpeg.available() ? nativeJpeg(data, source, header) : imageIoJpeg(data, source, header);
+        int[] app1 = header.app1();
+        return orient(img, ignoreOrientation || app1 == null ? 0 : ExifOrientation.read(data, app1[0], app1[1]));
+    }
+
+    /** The JPEG path without the native decoder: the JDK's libjpeg to raw components, converted by {@link JpegHeader}. */
+    static RgbImage imageIoJpeg(byte[] data, String source, JpegHeader header) throws IOException {
         Raster raw = withReader(data, source, Format.JPEG, (reader, warnings) -> {
             Raster r = reader.readRaster(0, null);
             for (String w : warnings) {
@@ -179,9 +189,30 @@ public final class ImageDecoder {
             }
             return r;
         });
-        RgbImage img = header.toRgb(raw);
-        int[] app1 = header.app1();
-        return orient(img, ignoreOrientation || app1 == null ? 0 : ExifOrientation.read(data, app1[0], app1[1]));
+        return header.toRgb(raw);
+    }
+
+    /** The JPEG path with libjpeg-turbo ({@link NativeJpeg}): OpenCV's calls, so OpenCV's pixels. */
+    static RgbImage nativeJpeg(byte[] data, String source, JpegHeader header) throws IOException {
+        int w = header.width(), h = header.height();
+        byte[] out = new byte[3 * w * h];
+        byte[] error = new byte[256];
+        int rc = NativeJpeg.dw_jpeg_decode(data, data.length, out, out.length, w, h, header.componentIds().length,
+                error, error.length);
+        if (rc == NativeJpeg.OK) {
+            return new RgbImage(w, h, out);
+        }
+        if (rc != NativeJpeg.TRUNCATED) {
+            // libjpeg refuses the file, or reads another frame than our parser: ImageIO's readers (TwelveMonkeys
+            // tolerates some damage) decide, as they did before the native path, and their errors name the file.
+            return imageIoJpeg(data, source, header);
+        }
+        int n = 0;
+        while (n < error.length && error[n] != 0) {
+            n++;
+        }
+        String why = new String(error, 0, n, StandardCharsets.US_ASCII);
+        throw new Refused(source + " has truncated or corrupt JPEG data (" + why + "); re-encode or remove the file");
     }
 
     private static RgbImage tiff(byte[] data, String source) throws IOException {

@@ -47,6 +47,33 @@ public final class TensorScope implements AutoCloseable {
         return p;
     }
 
+    /**
+     * Lets {@code p} outlive this scope without attaching it to any other: the caller then holds one reference and
+     * must either {@link #adopt} it in the thread and scope that will use it or {@link Pointer#releaseReference()
+     * release} it. For objects made ahead of the scope that will own them (a batch that worker threads fill).
+     *
+     * @return {@code p}, for chaining
+     */
+    public <T extends Pointer> T detach(T p) {
+        p.retainReference();
+        return p;
+    }
+
+    /**
+     * Gives a {@link #detach detached} object to the current thread's innermost scope, which frees it when it closes;
+     * without a scope it keeps its reference and is freed by the garbage collector.
+     *
+     * @return {@code p}, for chaining
+     */
+    public static <T extends Pointer> T adopt(T p) {
+        PointerScope inner = PointerScope.getInnerScope();
+        if (inner != null) {
+            inner.attach(p);
+            p.releaseReference();
+        }
+        return p;
+    }
+
     @Override
     public void close() {
         scope.close();

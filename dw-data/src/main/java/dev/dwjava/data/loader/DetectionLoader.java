@@ -1,5 +1,7 @@
 package dev.dwjava.data.loader;
 
+import java.io.IOException;
+import java.lang.ref.Reference;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -11,6 +13,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import dev.dwjava.core.dw.GroundTruth;
 import dev.dwjava.core.image.ImageDecoder;
@@ -19,7 +23,9 @@ import dev.dwjava.core.image.RgbImage;
 import dev.dwjava.core.runtime.TensorScope;
 import dev.dwjava.core.tensor.Tensors;
 import dev.dwjava.data.coco.CocoDataset;
+import dev.dwjava.data.coco.CocoJson;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
@@ -31,6 +37,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * <p>Ownership: the tensors of a returned batch belong to the caller's {@code TensorScope}.
  */
 public final class DetectionLoader implements AutoCloseable {
+    /** Batches are zero-padded to multiples of this (mmdetection's {@code size_divisor}). */
+    private static final int PAD_DIVISOR = 32;
     private final CocoDataset dataset;
     private final Augmentation augmentation;
     private final int batchSize;
@@ -106,7 +114,7 @@ public final class DetectionLoader implements AutoCloseable {
         }
         List<int[]> order = all.subList(fromBatch, all.size());
         return new Iterator<>() {
-            private final Deque<List<Future<Sample>>> inFlight = new ArrayDeque<>();
+            private final Deque<InFlight> inFlight = new ArrayDeque<>();
             private int submitted;
 
             @Override
@@ -139,61 +147,120 @@ public final class DetectionLoader implements AutoCloseable {
         return out;
     }
 
-    /** One transformed image; its tensor is owned by nobody until collated. */
-    private record Sample(Tensor image, float[] boxes, int[] labels, SampleMeta meta) {}
+    /** One image's targets and transform; its pixels are in its batch's tensor. */
+    private record Sample(float[] boxes, int[] labels, SampleMeta meta) {}
 
-    private List<Future<Sample>> submit(int[] indices, int epoch) {
+    /**
+     * A batch being loaded: the workers write each image straight into its slot of {@code images} (resized, flipped,
+     * normalised and zero-padded in one pass), so nothing is copied when it is collated. {@code images} is owned by
+     * no scope until {@link #collate} gives it to the caller's, and stays referenced here while workers write it.
+     */
+    private record InFlight(List<Future<Sample>> samples, Pixels pixels) {}
+
+    /**
+     * The tensor of a batch being loaded and a guard for freeing it early: writers hold the read lock, so a failed
+     * batch is freed only when no worker writes into it, and the ones that start later skip it.
+     */
+    private static final class Pixels {
+        final Tensor images;
+        final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+        boolean abandoned;                       // guarded by lock
+
+        Pixels(Tensor images) {
+            this.images = images;
+        }
+
+        void write(RgbImage px, Augmentation.Choice c, int slot) {
+            lock.readLock().lock();
+            try {
+                if (!abandoned) {
+                    ImageTensors.prepareInto(px, c.newWidth(), c.newHeight(), c.flip(), images, slot);
+                }
+            } finally {
+                lock.readLock().unlock();
+                Reference.reachabilityFence(this);     // the tensor's memory stays valid while it is written
+            }
+        }
+
+        void free() {
+            lock.writeLock().lock();
+            try {
+                abandoned = true;
+                images.releaseReference();
+            } finally {
+                lock.writeLock().unlock();
+            }
+        }
+    }
+
+    /** The image's transform, a function of (seed, epoch, index) and its annotated size, which decoding checks. */
+    private Augmentation.Choice choice(int index, int epoch) {
+        CocoJson.Image im = dataset.entries().get(index).image();
+        Random r = new Random(seed * 1_000_003L + epoch * 100_003L + index);
+        return augmentation.draw(r, im.width(), im.height());
+    }
+
+    private InFlight submit(int[] indices, int epoch) {
+        Augmentation.Choice[] choices = new Augmentation.Choice[indices.length];
+        long h = 0, w = 0;
+        for (int k = 0; k < indices.length; k++) {
+            choices[k] = choice(indices[k], epoch);
+            h = Math.max(h, choices[k].newHeight());
+            w = Math.max(w, choices[k].newWidth());
+        }
+        h = (h + PAD_DIVISOR - 1) / PAD_DIVISOR * PAD_DIVISOR;
+        w = (w + PAD_DIVISOR - 1) / PAD_DIVISOR * PAD_DIVISOR;
+        Pixels images;
+        try (TensorScope scope = TensorScope.open()) {    // every element is written by a worker: no zero fill
+            images = new Pixels(scope.detach(Tensors.empty(new TensorOptions(ScalarType.Float),
+                    indices.length, 3, h, w)));
+        }
         List<Future<Sample>> futures = new ArrayList<>();
-        for (int index : indices) {
+        for (int k = 0; k < indices.length; k++) {
+            int index = indices[k], slot = k;
+            Augmentation.Choice c = choices[k];
             if (pool == null) {
-                java.util.concurrent.FutureTask<Sample> task = new java.util.concurrent.FutureTask<>(() -> load(index, epoch));
+                FutureTask<Sample> task = new FutureTask<>(() -> load(index, c, images, slot));
                 task.run();                      // inline (workers = 0): errors surface in collate like a worker's
                 futures.add(task);
             } else {
-                futures.add(pool.submit(() -> load(index, epoch)));
+                futures.add(pool.submit(() -> load(index, c, images, slot)));
             }
         }
-        return futures;
+        return new InFlight(futures, images);
     }
 
-    private Sample load(int index, int epoch) throws java.io.IOException {
+    private Sample load(int index, Augmentation.Choice c, Pixels images, int slot) throws IOException {
         CocoDataset.Entry e = dataset.entries().get(index);
         RgbImage px = ImageDecoder.decode(e.file(), ignoreOrientation);
         if (px.width() != e.image().width() || px.height() != e.image().height()) {
-            throw new java.io.IOException(e.file() + " is " + px.width() + "x" + px.height() + " but "
+            throw new IOException(e.file() + " is " + px.width() + "x" + px.height() + " but "
                     + dataset.annotations().getFileName() + " says " + e.image().width() + "x" + e.image().height()
                     + (ignoreOrientation ? " (decoded without its EXIF orientation)" : " (after its EXIF orientation)")
                     + "; fix the annotation or the image");
         }
-        Random r = new Random(seed * 1_000_003L + epoch * 100_003L + index);
-        Augmentation.Choice c = augmentation.draw(r, px.width(), px.height());
-        Tensor image;
-        try (TensorScope scope = TensorScope.open()) {
-            // no enclosing scope: collate frees it
-            image = scope.handOut(ImageTensors.prepare(px, c.newWidth(), c.newHeight(), c.flip()));
-        }
-        return new Sample(image, Augmentation.boxes(e.boxes(), px.width(), px.height(), c), e.labels(),
+        images.write(px, c, slot);
+        return new Sample(Augmentation.boxes(e.boxes(), px.width(), px.height(), c), e.labels(),
                 new SampleMeta(e.image().id(), px.width(), px.height(), c.newWidth(), c.newHeight(), c.flip()));
     }
 
-    private DetectionBatch collate(List<Future<Sample>> futures) {
+    private DetectionBatch collate(InFlight batch) {
         List<Sample> samples = new ArrayList<>();
         try {
-            for (Future<Sample> f : futures) {
+            for (Future<Sample> f : batch.samples()) {
                 samples.add(f.get());
             }
         } catch (ExecutionException ex) {
-            futures.forEach(f -> f.cancel(true));
+            discard(batch);
             throw new IllegalStateException("data loading failed: " + ex.getCause().getMessage(), ex.getCause());
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
+            discard(batch);
             throw new IllegalStateException("interrupted while loading data", ex);
         }
-        List<Tensor> images = new ArrayList<>();
         List<GroundTruth> targets = new ArrayList<>();
         List<SampleMeta> metas = new ArrayList<>();
         for (Sample s : samples) {
-            images.add(s.image());
             double[] b = new double[s.boxes().length];
             for (int k = 0; k < b.length; k++) {
                 b[k] = s.boxes()[k];
@@ -205,9 +272,13 @@ public final class DetectionLoader implements AutoCloseable {
             targets.add(new GroundTruth(Tensors.of(b, ScalarType.Float, l.length, 4), Tensors.ofLongs(l, l.length)));
             metas.add(s.meta());
         }
-        Tensor batch = ImageTensors.padBatch(images, 32);
-        images.forEach(Tensor::close);   // the per-image tensors were handed to us by the workers
-        return new DetectionBatch(batch, targets, metas);
+        return new DetectionBatch(TensorScope.adopt(batch.pixels().images), targets, metas);
+    }
+
+    /** Frees a failed batch once no worker writes into it; the tasks not yet run are cancelled or skip it. */
+    private static void discard(InFlight batch) {
+        batch.samples().forEach(f -> f.cancel(false));
+        batch.pixels().free();
     }
 
     @Override

@@ -8,17 +8,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
+import dev.dwjava.core.image.ImageDecoder;
+import dev.dwjava.core.image.ImageTensors;
 import dev.dwjava.core.runtime.TensorScope;
 import dev.dwjava.core.runtime.Torch;
 import dev.dwjava.core.tensor.Tensors;
 import dev.dwjava.data.coco.CocoDataset;
 import dev.dwjava.data.synthetic.SyntheticCoco;
+import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -119,6 +124,32 @@ class LoaderTest {
         for (int k = 0; k < a.size(); k++) {
             assertArrayEquals(a.get(k), b.get(k), 0.0, "batch " + k);
         }
+    }
+
+    @Test
+    void batchesHoldEachImagePreparedAloneThenPadded() throws Exception {
+        // The workers write straight into the batch; it must equal prepare() per image and padBatch(), float for float.
+        CocoDataset ds = train();
+        Augmentation aug = new Augmentation(128, 64, 96, 0.5);
+        Map<Long, Path> files = new HashMap<>();
+        ds.entries().forEach(e -> files.put(e.image().id(), e.file()));
+        int batches = 0;
+        try (DetectionLoader l = new DetectionLoader(ds, aug, 3, 2, 5, true, 0, 1)) {
+            for (Iterator<DetectionBatch> it = l.epoch(1); it.hasNext(); batches++) {
+                try (TensorScope scope = TensorScope.open()) {
+                    DetectionBatch batch = it.next();
+                    List<Tensor> alone = new ArrayList<>();
+                    for (SampleMeta m : batch.metas()) {
+                        alone.add(ImageTensors.prepare(ImageDecoder.decode(files.get(m.imageId())), m.newWidth(),
+                                m.newHeight(), m.flipped()));
+                    }
+                    Tensor expected = ImageTensors.padBatch(alone, 32);
+                    assertArrayEquals(expected.shape(), batch.images().shape());
+                    assertArrayEquals(Tensors.toFloats(expected), Tensors.toFloats(batch.images()), "batch " + batches);
+                }
+            }
+        }
+        assertTrue(batches > 2, "several batches: " + batches);
     }
 
     @Test

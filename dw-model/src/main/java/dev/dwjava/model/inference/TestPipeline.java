@@ -5,9 +5,12 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dwjava.core.image.ImageTensors;
 import dev.dwjava.core.image.RgbImage;
+import dev.dwjava.core.tensor.Tensors;
 import dev.dwjava.model.config.ConfigFiles;
 import dev.dwjava.model.postprocess.ImageMeta;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * The test-time pipeline of a config (docs/DW_SPEC.md §5.1), built in this one place for {@link Detector}, {@code dw test},
@@ -130,14 +133,22 @@ public record TestPipeline(int longEdge, int shortEdge, int imagesPerBatch, bool
         if (images.isEmpty()) {
             throw new IllegalArgumentException("prepareBatch needs at least one image");
         }
-        List<Tensor> chws = new java.util.ArrayList<>();
+        List<int[]> sizes = new java.util.ArrayList<>();
         List<ImageMeta> metas = new java.util.ArrayList<>();
+        int padW = 0, padH = 0;
         for (RgbImage image : images) {
             int w = image.width(), h = image.height();
             int[] size = resizedSize(w, h);
-            chws.add(ImageTensors.prepare(image, size[0], size[1], false));
+            sizes.add(size);
+            padW = Math.max(padW, roundUp(size[0]));
+            padH = Math.max(padH, roundUp(size[1]));
             metas.add(new ImageMeta(size[1], size[0], (float) ((double) size[0] / w), (float) ((double) size[1] / h)));
         }
-        return new BatchInput(ImageTensors.padBatch(chws, PAD_DIVISOR), List.copyOf(metas));
+        // Each image resized, normalised and zero-padded straight into its slot (ImageTensors.padBatch's layout).
+        Tensor batch = Tensors.empty(new TensorOptions(ScalarType.Float), images.size(), 3, padH, padW);
+        for (int b = 0; b < images.size(); b++) {
+            ImageTensors.prepareInto(images.get(b), sizes.get(b)[0], sizes.get(b)[1], false, batch, b);
+        }
+        return new BatchInput(batch, List.copyOf(metas));
     }
 }
