@@ -32,7 +32,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * Decode + resize + flip + normalise + pad + collate throughput of the training loader on photo-like JPEGs, and the CPU
- * time of each worker stage. {@code benchmarks/pil_data_peer.py} runs the PIL peer on the same files.
+ * time of each worker stage. {@code benchmarks/peers/pil_data_peer.py} runs the PIL peer on the same files.
  */
 public final class DataBench {
     private DataBench() {}

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# The training data pipeline, dw-java (`bin/dw bench data`) against its PIL peer (benchmarks/pil_data_peer.py), run
+# The training data pipeline, dw-java (`bin/dw bench data`) against its PIL peer (benchmarks/peers/pil_data_peer.py), run
 # alternately RUNS times on the same 96 generated 640x480 JPEGs, with the same workers, batch (2), epochs (3, best
 # reported) and one intra-op thread on both sides. Prints each run, then medians and ranges, the per-core ratio
 # (images/s per worker, and images per CPU-second) and the load average before and after.
 # Optional, never part of the tests; needs Debian's python3-pil, python3-numpy and python3-torch.
-# Usage: benchmarks/data_vs_pil.sh [RUNS (default 5)] [WORKERS (default 1; 0: all on one thread, no worker)]
+# Usage: benchmarks/peers/data_vs_pil.sh [RUNS (default 5)] [WORKERS (default 1; 0: all on one thread, no worker)]
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 RUNS=${1:-5}
 WORKERS=${2:-1}
 PY=${PYTHON:-/usr/bin/python3}
@@ -19,7 +19,7 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores; $RUNS runs 
 for i in $(seq "$RUNS"); do
   DW_THREADS=1 DW_NO_BUILD=1 "$ROOT/bin/dw" bench data --workers "$WORKERS" --dir "$DIR/jpegs" 2>/dev/null \
     > "$DIR/java.$i.json"
-  "$PY" "$ROOT/benchmarks/pil_data_peer.py" --dir "$DIR/jpegs" --workers "$WORKERS" > "$DIR/pil.$i.json"
+  "$PY" "$ROOT/benchmarks/peers/pil_data_peer.py" --dir "$DIR/jpegs" --workers "$WORKERS" > "$DIR/pil.$i.json"
   echo "run $i: dw-java $(grep -o '"images_per_s" : [0-9.]*' "$DIR/java.$i.json" | cut -d' ' -f3) img/s," \
        "PIL $(grep -o '"images_per_s": [0-9.]*' "$DIR/pil.$i.json" | cut -d' ' -f2) img/s"
 done
