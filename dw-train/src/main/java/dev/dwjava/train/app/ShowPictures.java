@@ -34,10 +34,11 @@ public final class ShowPictures {
      *
      * @param results  COCO results of the dataset (category ids of its file)
      * @param scoreThr detections scoring above this are drawn
+     * @param withTruth the ground truth beside them (images without annotations get the detections alone)
      * @return the number of pictures written
      */
     public static int write(CocoDataset ds, int limit, List<CocoJson.Result> results, double scoreThr, boolean ignoreOrientation,
-                            Path dir) throws IOException {
+                            Path dir, boolean withTruth) throws IOException {
         Map<Long, Integer> label = new HashMap<>();
         long[] catIds = ds.categoryIds();
         for (int k = 0; k < catIds.length; k++) {
@@ -57,7 +58,7 @@ public final class ShowPictures {
             BufferedImage img = ImageDecoder.decode(e.file(), ignoreOrientation).toBufferedImage();
             BufferedImage pred = DetectionPainter.draw(img, byImage.getOrDefault(e.image().id(), List.of()));
             BufferedImage picture = pred;
-            if (e.numBoxes() > 0) {
+            if (withTruth && e.numBoxes() > 0) {
                 List<Detection> gt = new ArrayList<>();
                 float[] b = e.boxes();
                 for (int k = 0; k < e.numBoxes(); k++) {

@@ -57,9 +57,15 @@ public final class TestJob {
      *                     (null: nothing drawn; one process only)
      * @param showScoreThr the score a drawn detection must exceed
      * @param tta          test-time augmentation ({@code test.tta_scales} and horizontal flip; one process only)
+     * @param showTruth    draw the ground truth beside the detections (where the image has any)
      */
     public record Options(Path results, boolean evaluate, int limit, String split, Path showDir, double showScoreThr,
-                          boolean tta) {}
+                          boolean tta, boolean showTruth) {
+        public Options(Path results, boolean evaluate, int limit, String split, Path showDir, double showScoreThr,
+                       boolean tta) {
+            this(results, evaluate, limit, split, showDir, showScoreThr, tta, true);
+        }
+    }
 
     /** As {@link #run(Path, List, Path, Path, boolean, int, PrintStream)} with the options of {@code dw test}. */
     public static Outcome run(Path config, List<String> overrides, Path weights, Options opt, PrintStream progress)
@@ -100,7 +106,8 @@ public final class TestJob {
             // With --limit, the GT is restricted to the first N images too.
             r = evaluate ? DatasetTester.evaluate(val, all, limit) : null;
             if (opt.showDir() != null) {
-                ShowPictures.write(val, limit, all, opt.showScoreThr(), cfg.data().ignoreOrientation(), opt.showDir());
+                ShowPictures.write(val, limit, all, opt.showScoreThr(), cfg.data().ignoreOrientation(), opt.showDir(),
+                        opt.showTruth());
             }
         } else {
             if (limit > 0 || opt.showDir() != null || opt.tta()) {

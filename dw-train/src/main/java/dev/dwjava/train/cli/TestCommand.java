@@ -45,6 +45,10 @@ public final class TestCommand implements Callable<Integer> {
             + " test scale) each flipped and not, merged by one per-class NMS.")
     boolean tta;
 
+    @Option(names = "--show-gt", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "With --show-dir: the ground truth beside the detections (default); --no-show-gt: detections alone.")
+    boolean showGt;
+
     @Option(names = "--show-score-thr", defaultValue = "0.3", description = "Draw detections above this score (default ${DEFAULT-VALUE}).")
     double showScoreThr;
 
@@ -72,7 +76,7 @@ public final class TestCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--show-dir " + showDir + " is a file, not a folder");
         }
         TestJob.Outcome r = TestJob.run(config.config, config.overrides, weights.weights,
-                new TestJob.Options(out, eval != null, limit, split, showDir, showScoreThr, tta), System.err);
+                new TestJob.Options(out, eval != null, limit, split, showDir, showScoreThr, tta, showGt), System.err);
         if (r == null) {
             return 0;   // a rank other than 0 of a sharded test
         }

@@ -75,6 +75,10 @@ class TestCommandToolsTest extends CliTestBase {
         assertEquals(0x808080, both.getRGB(71, 25) & 0xffffff, "the grey gap");
         BufferedImage alone = ImageIO.read(tmp.resolve("show/1.png").toFile());
         assertEquals(64, alone.getWidth());
+        // --no-show-gt: the detections alone, also where there is ground truth.
+        assertEquals(0, run("test", "--config", cfg.toString(), "--weights", w, "--split", "train", "--show-dir",
+                tmp.resolve("bare").toString(), "--no-show-gt"), err::toString);
+        assertEquals(70, ImageIO.read(tmp.resolve("bare/0.png").toFile()).getWidth());
 
         // The val split is an image-info file: --format-only writes its results; --eval has nothing to compare with.
         Path dev = tmp.resolve("out/dev.bbox.json");
