@@ -7,12 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import dev.dwjava.core.runtime.TensorScope;
 import dev.dwjava.core.runtime.Torch;
+import dev.dwjava.core.tensor.Tensors;
 import dev.dwjava.model.DwDetector;
+import dev.dwjava.model.Fixtures;
 import dev.dwjava.model.ModelConfig;
+import dev.dwjava.model.weights.TorchFile;
+import dev.dwjava.model.weights.WeightLoader;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,6 +61,31 @@ class OnnxExportTest {
     @Test
     void basicBlockResNetMatchesLibtorch(@TempDir Path tmp) throws Exception {
         check(new ModelConfig(18, 8, 1, 16, 16, 1, 4, 3, true, false), tmp, false, new int[][] {{1, 64, 64}});
+    }
+
+    @Test
+    void theFixtureModelInOnnxRuntimeGivesThePyTorchOutputs(@TempDir Path tmp) throws Exception {
+        // tiny_dw_r50_mmdet.pth and its outputs were made by an independent PyTorch model (make_fixtures.py), with
+        // random batch-norm statistics, group norms and scales.
+        try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
+            DwDetector model = new DwDetector(new ModelConfig(50, 4, 1, 16, 16, 2, 4, 3, true, false));
+            WeightLoader.loadModel(model, Fixtures.path("tiny_dw_r50_mmdet.pth"), true);
+            Map<String, Tensor> io = TorchFile.loadStateDict(Fixtures.path("tiny_dw_r50_io.pth"));
+            Path file = tmp.resolve("fixture.onnx");
+            OnnxExporter.exportFixed(model, 64, 96).write(file);
+            Map<String, float[]> ort = OnnxRuntimeCheck.run(file, io.get("input"));
+            String[] pyKinds = {"cls_", "reg_", "obj_"};
+            double worst = 0;
+            for (int l = 0; l < 5; l++) {
+                for (int k = 0; k < 3; k++) {
+                    String name = OnnxExporter.outputNames().get(3 * l + k);
+                    double e = OnnxRuntimeCheck.error(ort.get(name), Tensors.toFloats(io.get(pyKinds[k] + l)));
+                    assertTrue(e <= OnnxRuntimeCheck.TOL, name + ": " + e);
+                    worst = Math.max(worst, e);
+                }
+            }
+            System.out.printf("fixture model: max |ort - pytorch| / max(1, max|pytorch|) over the outputs %.2e%n", worst);
+        }
     }
 
     @Test

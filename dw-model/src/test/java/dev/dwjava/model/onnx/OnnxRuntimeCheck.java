@@ -54,6 +54,37 @@ public final class OnnxRuntimeCheck {
         return worst;
     }
 
+    /** Runs {@code file} on {@code x} (B, 3, H, W) and returns every output, by name, as floats. */
+    public static Map<String, float[]> run(Path file, Tensor x) throws Exception {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        Map<String, float[]> out = new java.util.LinkedHashMap<>();
+        try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
+            opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            try (OrtSession session = env.createSession(file.toString(), opts);
+                 OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(Tensors.toFloats(x)), x.shape());
+                 OrtSession.Result r = session.run(Map.of(OnnxExporter.INPUT, input))) {
+                for (String name : OnnxExporter.outputNames()) {
+                    FloatBuffer b = ((OnnxTensor) r.get(name).orElseThrow()).getFloatBuffer();
+                    float[] v = new float[b.remaining()];
+                    b.get(v);
+                    out.put(name, v);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** {@code max|got − want| / max(1, max|want|)}. */
+    public static double error(float[] got, float[] want) {
+        assertEquals(want.length, got.length, "element count");
+        double diff = 0, scale = 1;
+        for (int i = 0; i < got.length; i++) {
+            diff = Math.max(diff, Math.abs(got[i] - want[i]));
+            scale = Math.max(scale, Math.abs(want[i]));
+        }
+        return diff / scale;
+    }
+
     private static double[] compareOne(DwDetector model, OrtSession session, OrtEnvironment env, int b, int h, int w,
                                        String what) throws Exception {
         Tensor x = torch.randn(b, 3, h, w);
