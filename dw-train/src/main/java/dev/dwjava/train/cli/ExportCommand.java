@@ -25,8 +25,9 @@ import picocli.CommandLine.Option;
  * {@code dw forward} writes them (docs/onnx.md).
  */
 @Command(name = "export", description = {
-    "Export the network to ONNX (opset " + OnnxExporter.OPSET + "): input 'images' (B, 3, H, W), normalised and padded;",
-    "outputs cls_logits_pL, distances_pL, obj_logits_pL for L = 3..7 (as dw forward).",
+    "Export the network to ONNX (opset " + OnnxExporter.OPSET + "): input 'images' (B, 3, H, W),",
+    "normalised and padded; outputs cls_logits_pL, distances_pL, obj_logits_pL for",
+    "L = 3..7 (the arrays of dw forward).",
     "Frozen batch norms are folded into the convs. --size HxW fixes the input at",
     "1x3xHxW; --dynamic (the default) leaves batch, height and width symbolic."})
 public final class ExportCommand implements Callable<Integer> {
