@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,7 +24,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import picocli.CommandLine;
 
 /**
  * {@code dw export}: each paper config (plain, box refinement, DCNv2), at tiny widths through {@code --cfg-options}, is
@@ -34,12 +31,10 @@ import picocli.CommandLine;
  * ({@link OnnxRuntimeCheck}: max |ort − torch| ≤ 1e-4 · max(1, max |torch|) per output); bad input is one line, exit 2,
  * and writes nothing.
  */
-class ExportCommandTest {
+class ExportCommandTest extends CliTestBase {
     /** A tiny model of any paper config: ResNet-50 at base width 4, 16-channel FPN and head, one conv per tower. */
     private static final List<String> TINY = List.of("model.base_width=4", "model.fpn_channels=16", "model.head_channels=16",
             "model.gn_groups=4", "model.stacked_convs=1", "model.num_classes=4", "classes=[circle, rectangle, triangle, ring]");
-
-    private final StringWriter out = new StringWriter(), err = new StringWriter();
 
     @BeforeAll
     static void init() {
@@ -47,10 +42,7 @@ class ExportCommandTest {
     }
 
     private int run(List<String> args) {
-        CommandLine cl = DwCli.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return cl.execute(args.toArray(new String[0]));
+        return run(args.toArray(new String[0]));
     }
 
     private static Path config(String name) {
