@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         description = {"Dual Weighting (DW) object detector on libtorch for the JVM.",
                 "Failures print one line; add --debug anywhere for the stack trace."},
         subcommands = {VersionCommand.class, ReferenceCommand.class, SelfCheckCommand.class, PrintConfigCommand.class,
-                ForwardCommand.class, DetectCommand.class, ServeCommand.class, BenchCommand.class, CocoEvalCommand.class,
+                ForwardCommand.class, ExportCommand.class, DetectCommand.class, ServeCommand.class, BenchCommand.class, CocoEvalCommand.class,
                 TrainCommand.class, TestCommand.class, QuickstartCommand.class, MakeSyntheticCommand.class, BrowseCommand.class,
                 AnalyzeCommand.class, AnalyzeLogsCommand.class, FlopsCommand.class,
                 CommandLine.HelpCommand.class})
