@@ -13,13 +13,15 @@
 // KernelBoxOverlaps, KernelPairPriors, KernelNms and KernelDwAssigner, and is shared, so the host build tests it.
 //
 // Usage:
-//   dw_kernel_harness check DIR [--block N] [--gather-block N] [--filter TEXT]
+//   dw_kernel_harness check DIR [--block N|max] [--gather-block N] [--filter TEXT]
+//   dw_kernel_harness limits                    each kernel's most threads per block
 //   dw_kernel_harness bench [--scale small|full] [--runs N] [--warmup N] [--block N] [--seed N] [--only LIST]
 
 #ifdef __CUDACC__
 #include <cuda_runtime.h>
 #include <cub/cub.cuh>
 #include "../src/main/cuda/dw_kernels.cu"
+#include "../src/main/cuda/dw_kernel_list.h"
 #else
 #include "../src/main/cuda/host/dw_host.h"
 #endif
@@ -192,6 +194,26 @@ inline void check_launch(const char* kernel) {
 
 // kernel<<<grid, block, 0, stream>>>(args...); arguments convert implicitly to the kernel's parameter types here, but
 // the host build checks their kinds against the kernel's signature (see below), as the Java launchers do.
+// The most threads per block of each library kernel (dw_kernel_list.h), as the driver reports it for the loaded code
+// (CudaKernelLauncher reads the same attribute).
+inline int max_threads(const std::string& name) {
+    static const std::map<std::string, int> limits = [] {
+        std::map<std::string, int> m;
+#define DWH_LIMIT(fn, synchronises, bound)                                                  \
+    {                                                                                        \
+        cudaFuncAttributes attributes{};                                                     \
+        DWH_CUDA(cudaFuncGetAttributes(&attributes, reinterpret_cast<const void*>(&fn)));   \
+        m[#fn] = attributes.maxThreadsPerBlock;                                              \
+    }
+        DW_KERNELS(DWH_LIMIT)
+#undef DWH_LIMIT
+        return m;
+    }();
+    auto it = limits.find(name);
+    if (it == limits.end()) throw Error("no kernel named " + name);
+    return it->second;
+}
+
 #define DWH_LAUNCH(kernel, grid, block, ...)                                  \
     do {                                                                      \
         kernel<<<(grid), (block), 0, ::dwh::stream()>>>(__VA_ARGS__);         \
@@ -202,11 +224,18 @@ inline void check_launch(const char* kernel) {
 
 inline void register_harness_kernels() {
     dw_host_kernel_signature("dw_nms_gather_keep");  // registers the library's kernels (once)
-    DW_REGISTER_KERNEL(dwh_iota_i64, false);
-    DW_REGISTER_KERNEL(dwh_gather_rows_f32, false);
-    DW_REGISTER_KERNEL(dwh_gather_rows_f64, false);
-    DW_REGISTER_KERNEL(dwh_gather_rows_i64, false);
-    DW_REGISTER_KERNEL(dwh_class_end, false);
+    DW_REGISTER_KERNEL(dwh_iota_i64, false, DW_MAX_BLOCK);
+    DW_REGISTER_KERNEL(dwh_gather_rows_f32, false, DW_MAX_BLOCK);
+    DW_REGISTER_KERNEL(dwh_gather_rows_f64, false, DW_MAX_BLOCK);
+    DW_REGISTER_KERNEL(dwh_gather_rows_i64, false, DW_MAX_BLOCK);
+    DW_REGISTER_KERNEL(dwh_class_end, false, DW_MAX_BLOCK);
+}
+
+// The launch bound the host registry records for a library kernel (the constant nvcc compiles it with).
+inline int max_threads(const std::string& name) {
+    int m = dw_host_kernel_max_threads(name.c_str());
+    if (m <= 0) throw Error("no kernel named " + name);
+    return m;
 }
 
 inline std::string backend_init() {
@@ -332,6 +361,24 @@ inline unsigned grid_dim(int64_t blocks, const char* what) {
 }
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+// --block max: each kernel at its own limit.
+constexpr int kBlockMax = -1;
+
+// KernelLauncher.blockFor: a requested block above the kernel's limit is refused; kBlockMax is the limit itself.
+inline int block_for(const std::string& kernel, int requested) {
+    int limit = max_threads(kernel);
+    if (requested == kBlockMax) return limit;
+    if (requested > limit) {
+        throw Error("block " + std::to_string(requested) + " exceeds the limit of " + kernel + ", " + std::to_string(limit) +
+                    " threads per block (its launch bound and registers); use at most " + std::to_string(limit));
+    }
+    return requested;
+}
+template <typename T>
+inline int block_for_t(const char* family, int requested) {
+    return block_for(std::string(family) + (std::is_same_v<T, float> ? "_f32" : "_f64"), requested);
+}
+
 // keys_in (n) sorted descending, stably (equal keys keep their input order); values_out = values_in in that order.
 // This is libtorch's scores.sort(stable=true, dim=0, descending=true) applied to an iota.
 template <typename T>
@@ -416,6 +463,7 @@ constexpr int kHelperBlock = 256;                                         // blo
 template <typename T>
 void run_pairwise_overlaps(const T* a, const T* b, int64_t n, int64_t m, bool giou, int block, T* out) {
     if (n * m == 0) return;
+    block = block_for_t<T>("dw_pairwise_overlaps", block);
     int32_t giou_flag = giou ? 1 : 0;
     T eps = static_cast<T>(kBoxEps);
     DWH_LAUNCH_T(T, dw_pairwise_overlaps, dim3(grid_dim(ceil_div(n * m, block), "overlaps")), dim3(block), a, b, n, m,
@@ -426,6 +474,7 @@ void run_pairwise_overlaps(const T* a, const T* b, int64_t n, int64_t m, bool gi
 template <typename T>
 void run_pair_priors(const T* xy, const T* stride, const T* boxes, int64_t n, int block, T* prior, T* ctr) {
     if (n == 0) return;
+    block = block_for_t<T>("dw_pair_priors", block);
     T two_sigma_sq = static_cast<T>(kTwoSigmaSquared);
     DWH_LAUNCH_T(T, dw_pair_priors, dim3(grid_dim(ceil_div(n, block), "priors")), dim3(block), xy, stride, boxes, n,
                  two_sigma_sq, prior, ctr);
@@ -481,7 +530,7 @@ int64_t run_nms(NmsWorkspace<T>& w, const T* boxes, const T* scores, const int64
     DWH_LAUNCH_T(T, dw_nms_mask, dim3(grid_dim(words, "nms mask"), grid_dim(words, "nms mask")), dim3(kNmsTile),
                  static_cast<const T*>(w.sorted_boxes.get()), static_cast<const int64_t*>(w.sorted_labels.get()), n,
                  threshold, w.mask.get());
-    DWH_LAUNCH(dw_nms_gather_keep, dim3(1), dim3(gather_block), static_cast<const uint64_t*>(w.mask.get()),
+    DWH_LAUNCH(dw_nms_gather_keep, dim3(1), dim3(block_for("dw_nms_gather_keep", gather_block)), static_cast<const uint64_t*>(w.mask.get()),
                static_cast<const int64_t*>(w.class_end.get()), n, w.keep.get());
 
     w.grouped.resize(n);
@@ -534,7 +583,7 @@ void run_dw(const DwImage<T>& in, const DwConstants& constants, int block, DwWor
     w.counts.resize(num_gt);
     w.counts.zero();
     if (num_gt > 0) {
-        DWH_LAUNCH_T(T, dw_count_inside, dim3(grid_dim(num_gt, "count_inside")), dim3(block),
+        DWH_LAUNCH_T(T, dw_count_inside, dim3(grid_dim(num_gt, "count_inside")), dim3(block_for_t<T>("dw_count_inside", block)),
                      static_cast<const T*>(in.xy.get()), num_points, static_cast<const T*>(in.gt_boxes.get()),
                      w.counts.get());
     }
@@ -562,7 +611,7 @@ void run_dw(const DwImage<T>& in, const DwConstants& constants, int block, DwWor
     if (num_gt > 0) {
         const dim3 grid(grid_dim(num_gt, "dw"));
         if (n > 0) {
-            DWH_LAUNCH_T(T, dw_collect_pairs, grid, dim3(block), static_cast<const T*>(in.xy.get()), num_points,
+            DWH_LAUNCH_T(T, dw_collect_pairs, grid, dim3(block_for_t<T>("dw_collect_pairs", block)), static_cast<const T*>(in.xy.get()), num_points,
                          static_cast<const T*>(in.gt_boxes.get()), static_cast<const int32_t*>(w.counts.get()),
                          w.pair_point.get(), w.pair_gt.get());
         }
@@ -572,7 +621,7 @@ void run_dw(const DwImage<T>& in, const DwConstants& constants, int block, DwWor
                 norm_sharpness = static_cast<T>(constants.norm_sharpness),
                 neg_iou_threshold = static_cast<T>(constants.neg_iou_threshold),
                 neg_slope = static_cast<T>(constants.neg_slope), eps = static_cast<T>(constants.eps);
-        DWH_LAUNCH_T(T, dw_gt_weights, grid, dim3(block), static_cast<const T*>(in.xy.get()),
+        DWH_LAUNCH_T(T, dw_gt_weights, grid, dim3(block_for_t<T>("dw_gt_weights", block)), static_cast<const T*>(in.xy.get()),
                      static_cast<const T*>(in.strides.get()), static_cast<const T*>(in.gt_boxes.get()),
                      static_cast<const int64_t*>(in.gt_labels.get()), static_cast<const T*>(in.cls_logits.get()),
                      num_classes, static_cast<const T*>(in.obj_logits.get()), static_cast<const T*>(in.distances.get()),
@@ -583,13 +632,14 @@ void run_dw(const DwImage<T>& in, const DwConstants& constants, int block, DwWor
         // keep[k] = 1 unless a later GT of pair k's class also contains its point (the last writer wins).
         w.neg_keep.resize(n);
         if (n > 0) {
-            DWH_LAUNCH_T(T, dw_neg_keep, dim3(grid_dim(ceil_div(n, block), "neg_keep")), dim3(block),
+            const int keep_block = block_for_t<T>("dw_neg_keep", block);
+            DWH_LAUNCH_T(T, dw_neg_keep, dim3(grid_dim(ceil_div(n, keep_block), "neg_keep")), dim3(keep_block),
                          static_cast<const T*>(in.xy.get()), static_cast<const T*>(in.gt_boxes.get()),
                          static_cast<const int64_t*>(in.gt_labels.get()), num_gt,
                          static_cast<const int64_t*>(w.pair_point.get()), static_cast<const int64_t*>(w.pair_gt.get()), n,
                          w.neg_keep.get());
         }
-        DWH_LAUNCH_T(T, dw_neg_compact, dim3(1), dim3(block), static_cast<const int64_t*>(in.gt_labels.get()), num_classes,
+        DWH_LAUNCH_T(T, dw_neg_compact, dim3(1), dim3(block_for_t<T>("dw_neg_compact", block)), static_cast<const int64_t*>(in.gt_labels.get()), num_classes,
                      static_cast<const int64_t*>(w.pair_point.get()), static_cast<const int64_t*>(w.pair_gt.get()),
                      static_cast<const T*>(w.neg_per_pair.get()), static_cast<const int32_t*>(w.neg_keep.get()), n,
                      w.neg_index.get(), w.neg_value.get(), w.neg_count.get(), w.neg_factor.get());
@@ -937,8 +987,10 @@ inline int run_check(const std::string& dir, const CheckOptions& o, const std::s
         std::fprintf(stderr, "check: no .dwcase files in %s%s\n", dir.c_str(), filter.empty() ? "" : " matching the filter");
         return 2;
     }
-    std::printf("check: %zu cases in %s, block %d, gather block %d\n", files.size(), dir.c_str(), o.block,
-                o.gather_block ? o.gather_block : o.block);
+    const int gather = o.gather_block ? o.gather_block : o.block;
+    std::printf("check: %zu cases in %s, block %s, gather block %s\n", files.size(), dir.c_str(),
+                o.block == kBlockMax ? "max" : std::to_string(o.block).c_str(),
+                gather == kBlockMax ? "max" : std::to_string(gather).c_str());
     int failed = 0;
     for (const auto& file : files) {
         Comparison r;
@@ -1229,7 +1281,8 @@ inline int run_bench(const BenchOptions& o) {
 inline void usage(FILE* f) {
     std::fprintf(f,
                  "usage:\n"
-                 "  dw_kernel_harness check DIR [--block N] [--gather-block N] [--filter TEXT]\n"
+                 "  dw_kernel_harness check DIR [--block N|max] [--gather-block N] [--filter TEXT]\n"
+                 "  dw_kernel_harness limits\n"
                  "      runs every *.dwcase contract case in DIR (overlaps_*, priors_*, nms_*, dw_*), one line per case;\n"
                  "      exits 1 if any case fails, 2 on usage errors or when DIR holds no cases.\n"
                  "  dw_kernel_harness bench [--scale small|full] [--runs N] [--warmup N] [--block N] [--seed N]\n"
@@ -1265,8 +1318,13 @@ inline int main_impl(int argc, char** argv) {
             return argv[++i];
         };
         if (a == "--block") {
-            co.block = bo.block = parse_int(a, value(), 1, 1024);
-            if (!power_of_two(co.block)) throw Error("--block must be a power of two in [1, 1024]");
+            const char* v = value();
+            if (std::string(v) == "max") {
+                co.block = bo.block = kBlockMax;
+            } else {
+                co.block = bo.block = parse_int(a, v, 1, 1024);
+                if (!power_of_two(co.block)) throw Error("--block must be a power of two in [1, 1024], or max");
+            }
         } else if (a == "--gather-block") {
             co.gather_block = parse_int(a, value(), 1, 1024);
         } else if (a == "--filter") {
@@ -1288,6 +1346,15 @@ inline int main_impl(int argc, char** argv) {
         } else {
             positional.push_back(a);
         }
+    }
+    if (mode == "limits") {
+        std::printf("%s\n", backend_init().c_str());
+        std::string line = "limits:";
+#define DWH_PRINT_LIMIT(fn, synchronises, bound) line += " " #fn "=" + std::to_string(max_threads(#fn));
+        DW_KERNELS(DWH_PRINT_LIMIT)
+#undef DWH_PRINT_LIMIT
+        std::printf("%s\n", line.c_str());
+        return 0;
     }
     if (mode == "check") {
         if (positional.size() != 1) {

@@ -193,17 +193,17 @@ DW_DEVICE void neg_compact(const int64_t* gt_labels, int64_t num_classes, const 
 
 }  // namespace dw
 
-#define DW_WEIGHTING_KERNELS(T, SUFFIX)                                                                            \
-    extern "C" __global__ void dw_count_inside_##SUFFIX(const T* xy, int64_t num_points, const T* gt_boxes,       \
+#define DW_WEIGHTING_KERNELS(T, SUFFIX, GT_WEIGHTS_MAX)                                                                          \
+    extern "C" __global__ void __launch_bounds__(DW_MAX_BLOCK) dw_count_inside_##SUFFIX(const T* xy, int64_t num_points, const T* gt_boxes,       \
                                                          int32_t* counts) {                                        \
         dw::count_inside(xy, num_points, gt_boxes, counts);                                                        \
     }                                                                                                              \
-    extern "C" __global__ void dw_collect_pairs_##SUFFIX(const T* xy, int64_t num_points, const T* gt_boxes,      \
+    extern "C" __global__ void __launch_bounds__(DW_MAX_BLOCK) dw_collect_pairs_##SUFFIX(const T* xy, int64_t num_points, const T* gt_boxes,      \
                                                           const int32_t* counts, int64_t* pair_point,              \
                                                           int64_t* pair_gt) {                                      \
         dw::collect_pairs(xy, num_points, gt_boxes, counts, pair_point, pair_gt);                                  \
     }                                                                                                              \
-    extern "C" __global__ void dw_gt_weights_##SUFFIX(                                                             \
+    extern "C" __global__ void __launch_bounds__(GT_WEIGHTS_MAX) dw_gt_weights_##SUFFIX(                                                             \
         const T* xy, const T* strides, const T* gt_boxes, const int64_t* gt_labels, const T* cls_logits,           \
         int64_t num_classes, const T* obj_logits, const T* distances, const int32_t* counts,                       \
         const int64_t* pair_point, T two_sigma_sq, T loc_scale, T pos_sharpness, T norm_sharpness,                 \
@@ -214,12 +214,12 @@ DW_DEVICE void neg_compact(const int64_t* gt_labels, int64_t num_classes, const 
         dw::gt_weights(xy, strides, gt_boxes, gt_labels, cls_logits, num_classes, obj_logits, distances, counts,   \
                        pair_point, k, pair_iou, pos_weight, neg_value, max_iou, num_good, sum_weight);             \
     }                                                                                                              \
-    extern "C" __global__ void dw_neg_keep_##SUFFIX(const T* xy, const T* gt_boxes, const int64_t* gt_labels,        \
+    extern "C" __global__ void __launch_bounds__(DW_MAX_BLOCK) dw_neg_keep_##SUFFIX(const T* xy, const T* gt_boxes, const int64_t* gt_labels,        \
                                                      int64_t num_gt, const int64_t* pair_point,                    \
                                                      const int64_t* pair_gt, int64_t num_pairs, int32_t* keep) {   \
         dw::neg_keep(xy, gt_boxes, gt_labels, num_gt, pair_point, pair_gt, num_pairs, keep);                       \
     }                                                                                                              \
-    extern "C" __global__ void dw_neg_compact_##SUFFIX(                                                            \
+    extern "C" __global__ void __launch_bounds__(DW_MAX_BLOCK) dw_neg_compact_##SUFFIX(                                                            \
         const int64_t* gt_labels, int64_t num_classes, const int64_t* pair_point, const int64_t* pair_gt,          \
         const T* neg_value, const int32_t* keep, int64_t num_pairs, int64_t* out_index, T* out_value,              \
         int64_t* out_count, T* out_factor) {                                                                       \
@@ -227,5 +227,5 @@ DW_DEVICE void neg_compact(const int64_t* gt_labels, int64_t num_classes, const 
                         out_value, out_count, out_factor);                                                         \
     }
 
-DW_WEIGHTING_KERNELS(float, f32)
-DW_WEIGHTING_KERNELS(double, f64)
+DW_WEIGHTING_KERNELS(float, f32, DW_GT_WEIGHTS_F32_MAX_BLOCK)
+DW_WEIGHTING_KERNELS(double, f64, DW_GT_WEIGHTS_F64_MAX_BLOCK)

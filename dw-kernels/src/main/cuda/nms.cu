@@ -95,15 +95,15 @@ DW_DEVICE void nms_gather_keep(const uint64_t* mask, const int64_t* class_end, i
 
 }  // namespace dw
 
-extern "C" __global__ void dw_nms_mask_f32(const float* boxes, const int64_t* labels, int64_t n, double threshold,
+extern "C" __global__ void __launch_bounds__(DW_NMS_MASK_BLOCK) dw_nms_mask_f32(const float* boxes, const int64_t* labels, int64_t n, double threshold,
                                            uint64_t* mask) {
     dw::nms_mask(boxes, labels, n, threshold, mask);
 }
-extern "C" __global__ void dw_nms_mask_f64(const double* boxes, const int64_t* labels, int64_t n, double threshold,
+extern "C" __global__ void __launch_bounds__(DW_NMS_MASK_BLOCK) dw_nms_mask_f64(const double* boxes, const int64_t* labels, int64_t n, double threshold,
                                            uint64_t* mask) {
     dw::nms_mask(boxes, labels, n, threshold, mask);
 }
-extern "C" __global__ void dw_nms_gather_keep(const uint64_t* mask, const int64_t* class_end, int64_t n,
+extern "C" __global__ void __launch_bounds__(DW_MAX_BLOCK) dw_nms_gather_keep(const uint64_t* mask, const int64_t* class_end, int64_t n,
                                               uint8_t* keep) {
     dw::nms_gather_keep(mask, class_end, n, keep);
 }

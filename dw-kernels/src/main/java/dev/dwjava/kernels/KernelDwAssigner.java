@@ -21,19 +21,24 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  */
 public final class KernelDwAssigner implements DwAssigner {
     private final KernelLauncher launcher;
-    private final int block;
+    private final int requestedBlock;
 
+    /** The launcher's default block, capped per kernel by its limit ({@link KernelLauncher#blockFor}). */
     public KernelDwAssigner(KernelLauncher launcher) {
-        this(launcher, launcher.defaultBlock());
+        this(launcher, 0);
     }
 
-    /** @param block threads per block (a power of two, at most 1024) */
+    /**
+     * @param block threads per block of every launch (a power of two, at most 1024; 0 for the launcher's default); a
+     *              launch whose kernel allows fewer threads is refused with an {@link IllegalArgumentException}
+     */
     public KernelDwAssigner(KernelLauncher launcher, int block) {
-        if (block < 1 || block > 1024 || Integer.bitCount(block) != 1) {
-            throw new IllegalArgumentException("block must be a power of two in [1, 1024], found " + block);
-        }
         this.launcher = launcher;
-        this.block = block;
+        this.requestedBlock = KernelLauncher.validRequest(block);
+    }
+
+    private int block(String kernel) {
+        return launcher.blockFor(kernel, requestedBlock);
     }
 
     @Override
@@ -48,7 +53,7 @@ public final class KernelDwAssigner implements DwAssigner {
         Tensor xy = points.xy().to(st).contiguous();
         Tensor strides = points.strides().to(st).contiguous();
         Tensor boxes = gt.boxes().to(st).contiguous();
-        Tensor labels = gt.labels().contiguous();
+        Tensor labels = gt.labels().to(ScalarType.Long).contiguous();
         Tensor cls = predictions.clsLogits().detach().to(st).contiguous();
         Tensor obj = predictions.objLogits().detach().to(st).contiguous();
         Tensor dist = predictions.distances().detach().contiguous();
@@ -56,8 +61,8 @@ public final class KernelDwAssigner implements DwAssigner {
 
         Tensor counts = torch.zeros(new long[] {numGt}, Tensors.optionsLike(dist, ScalarType.Int));
         if (numGt > 0) {
-            try (KernelArgs a = new KernelArgs().tensor("xy", xy).i64(numPoints).tensor("gt boxes", boxes).tensor("counts", counts)) {
-                launcher.launch(dtype.kernel("dw_count_inside"), numGt, 1, block, a);
+            try (KernelArgs a = new KernelArgs().tensor("xy", xy, st).i64(numPoints).tensor("gt boxes", boxes, st).tensor("counts", counts, ScalarType.Int)) {
+                launcher.launch(dtype.kernel("dw_count_inside"), numGt, 1, block(dtype.kernel("dw_count_inside")), a);
             }
         }
         long n = numGt == 0 ? 0 : counts.sum().item_long();
@@ -76,34 +81,35 @@ public final class KernelDwAssigner implements DwAssigner {
         Tensor negFactor = torch.zeros(new long[] {1}, Tensors.optionsLike(dist, st));
         if (numGt > 0) {
             if (n > 0) {
-                try (KernelArgs a = new KernelArgs().tensor("xy", xy).i64(numPoints).tensor("gt boxes", boxes)
-                        .tensor("counts", counts).tensor("pair point", pairPoint).tensor("pair gt", pairGt)) {
-                    launcher.launch(dtype.kernel("dw_collect_pairs"), numGt, 1, block, a);
+                try (KernelArgs a = new KernelArgs().tensor("xy", xy, st).i64(numPoints).tensor("gt boxes", boxes, st)
+                        .tensor("counts", counts, ScalarType.Int).tensor("pair point", pairPoint, ScalarType.Long).tensor("pair gt", pairGt, ScalarType.Long)) {
+                    launcher.launch(dtype.kernel("dw_collect_pairs"), numGt, 1, block(dtype.kernel("dw_collect_pairs")), a);
                 }
             }
-            try (KernelArgs a = new KernelArgs().tensor("xy", xy).tensor("strides", strides).tensor("gt boxes", boxes)
-                    .tensor("gt labels", labels).tensor("cls logits", cls).i64(numClasses).tensor("obj logits", obj)
-                    .tensor("distances", dist).tensor("counts", counts).tensor("pair point", pairPoint)
+            try (KernelArgs a = new KernelArgs().tensor("xy", xy, st).tensor("strides", strides, st).tensor("gt boxes", boxes, st)
+                    .tensor("gt labels", labels, ScalarType.Long).tensor("cls logits", cls, st).i64(numClasses).tensor("obj logits", obj, st)
+                    .tensor("distances", dist, st).tensor("counts", counts, ScalarType.Int).tensor("pair point", pairPoint, ScalarType.Long)
                     .real(st, DwConstants.TWO_SIGMA_SQUARED).real(st, DwConstants.LOC_SCORE_SCALE)
                     .real(st, DwConstants.POS_NUMERATOR_SHARPNESS).real(st, DwConstants.POS_NORMALIZER_SHARPNESS)
                     .real(st, DwConstants.NEG_IOU_THRESHOLD).real(st, DwConstants.NEG_TRANSFORM_SLOPE)
                     .real(st, DwConstants.WEIGHT_EPS)
-                    .tensor("pair iou", pairIou).tensor("pos weight", posWeight).tensor("neg per pair", negPerPair)
-                    .tensor("max iou", maxIou).tensor("num good", numGood).tensor("sum weight", sumWeight)) {
-                launcher.launch(dtype.kernel("dw_gt_weights"), numGt, 1, block, a);
+                    .tensor("pair iou", pairIou, st).tensor("pos weight", posWeight, st).tensor("neg per pair", negPerPair, st)
+                    .tensor("max iou", maxIou, st).tensor("num good", numGood, ScalarType.Long).tensor("sum weight", sumWeight, st)) {
+                launcher.launch(dtype.kernel("dw_gt_weights"), numGt, 1, block(dtype.kernel("dw_gt_weights")), a);
             }
             Tensor keep = Tensors.empty(Tensors.optionsLike(dist, ScalarType.Int), n);
             if (n > 0) {
-                try (KernelArgs a = new KernelArgs().tensor("xy", xy).tensor("gt boxes", boxes).tensor("gt labels", labels)
-                        .i64(numGt).tensor("pair point", pairPoint).tensor("pair gt", pairGt).i64(n).tensor("keep", keep)) {
+                try (KernelArgs a = new KernelArgs().tensor("xy", xy, st).tensor("gt boxes", boxes, st).tensor("gt labels", labels, ScalarType.Long)
+                        .i64(numGt).tensor("pair point", pairPoint, ScalarType.Long).tensor("pair gt", pairGt, ScalarType.Long).i64(n).tensor("keep", keep, ScalarType.Int)) {
+                    int block = block(dtype.kernel("dw_neg_keep"));
                     launcher.launch(dtype.kernel("dw_neg_keep"), (n + block - 1) / block, 1, block, a);
                 }
             }
-            try (KernelArgs a = new KernelArgs().tensor("gt labels", labels).i64(numClasses).tensor("pair point", pairPoint)
-                    .tensor("pair gt", pairGt).tensor("neg per pair", negPerPair).tensor("keep", keep).i64(n)
-                    .tensor("neg index", negIndex).tensor("neg value", negValue).tensor("neg count", negCount)
-                    .tensor("neg factor", negFactor)) {
-                launcher.launch(dtype.kernel("dw_neg_compact"), 1, 1, block, a);
+            try (KernelArgs a = new KernelArgs().tensor("gt labels", labels, ScalarType.Long).i64(numClasses).tensor("pair point", pairPoint, ScalarType.Long)
+                    .tensor("pair gt", pairGt, ScalarType.Long).tensor("neg per pair", negPerPair, st).tensor("keep", keep, ScalarType.Int).i64(n)
+                    .tensor("neg index", negIndex, ScalarType.Long).tensor("neg value", negValue, st).tensor("neg count", negCount, ScalarType.Long)
+                    .tensor("neg factor", negFactor, st)) {
+                launcher.launch(dtype.kernel("dw_neg_compact"), 1, 1, block(dtype.kernel("dw_neg_compact")), a);
             }
         }
         long m = numGt == 0 ? 0 : negCount.item_long();

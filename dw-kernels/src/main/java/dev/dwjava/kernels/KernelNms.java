@@ -24,13 +24,16 @@ public final class KernelNms implements Nms {
     private final int gatherBlock;
 
     public KernelNms(KernelLauncher launcher) {
-        this(launcher, launcher.defaultBlock());
+        this(launcher, 0);
     }
 
-    /** @param gatherBlock threads of the single gather block */
+    /**
+     * @param gatherBlock threads of the single gather block (a power of two, at most 1024; 0 for the launcher's
+     *                    default, capped by the kernel's limit); above the kernel's limit a launch is refused
+     */
     public KernelNms(KernelLauncher launcher, int gatherBlock) {
         this.launcher = launcher;
-        this.gatherBlock = gatherBlock;
+        this.gatherBlock = KernelLauncher.validRequest(gatherBlock);
     }
 
     @Override
@@ -67,12 +70,13 @@ public final class KernelNms implements Nms {
         // int64 storage for the uint64 words; only tiles at or right of the diagonal are written, and only they are read.
         Tensor mask = Tensors.empty(Tensors.optionsLike(boxes, ScalarType.Long), n * words);
         Tensor keep = torch.zeros(new long[] {n}, Tensors.optionsLike(boxes, ScalarType.Byte));
-        try (KernelArgs args = new KernelArgs().tensor("boxes", sortedBoxes).tensor("labels", sortedLabels).i64(n)
-                .f64(iouThreshold).tensor("mask", mask)) {
+        try (KernelArgs args = new KernelArgs().tensor("boxes", sortedBoxes, boxes.scalar_type()).tensor("labels", sortedLabels, ScalarType.Long).i64(n)
+                .f64(iouThreshold).tensor("mask", mask, ScalarType.Long)) {
             launcher.launch(dtype.kernel("dw_nms_mask"), words, words, TILE, args);
         }
-        try (KernelArgs args = new KernelArgs().tensor("mask", mask).tensor("class end", classEnd).i64(n).tensor("keep", keep)) {
-            launcher.launch("dw_nms_gather_keep", 1, 1, gatherBlock, args);
+        try (KernelArgs args = new KernelArgs().tensor("mask", mask, ScalarType.Long).tensor("class end", classEnd, ScalarType.Long).i64(n)
+                .tensor("keep", keep, ScalarType.Byte)) {
+            launcher.launch("dw_nms_gather_keep", 1, 1, launcher.blockFor("dw_nms_gather_keep", gatherBlock), args);
         }
         // Survivors by descending score, ties by input index (the order CpuNms returns).
         Tensor kept = order.index_select(0, keep.nonzero().squeeze(1)).sort(new BoolOptional(true), 0, false).get0();

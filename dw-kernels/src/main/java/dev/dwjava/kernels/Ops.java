@@ -37,7 +37,7 @@ public final class Ops {
     /** The kernels on a CUDA device whose jar carries them ({@link Kernels#cuda()}), {@link #libtorch()} otherwise. */
     public static Ops forDevice(ComputeDevice device) {
         if (device.cuda()) {
-            Optional<KernelLauncher> cuda = Kernels.cuda();
+            Optional<KernelLauncher> cuda = Kernels.cuda(Math.max(device.index(), 0));
             if (cuda.isPresent()) {
                 return withKernels(cuda.get());
             }
