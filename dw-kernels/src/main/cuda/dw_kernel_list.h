@@ -13,6 +13,7 @@
     X(dw_pairwise_overlaps_f64, false, DW_MAX_BLOCK)                  \
     X(dw_pair_priors_f32, false, DW_MAX_BLOCK)                        \
     X(dw_pair_priors_f64, false, DW_MAX_BLOCK)                        \
+    X(dw_nms_class_end, false, DW_MAX_BLOCK)                          \
     X(dw_nms_mask_f32, false, DW_NMS_MASK_BLOCK)                      \
     X(dw_nms_mask_f64, false, DW_NMS_MASK_BLOCK)                      \
     X(dw_nms_gather_keep, true, DW_MAX_BLOCK)                         \

@@ -25,7 +25,7 @@ public final class Kernels {
      */
     public static final List<String> NAMES = List.of(
             "dw_pairwise_overlaps_f32", "dw_pairwise_overlaps_f64", "dw_pair_priors_f32", "dw_pair_priors_f64",
-            "dw_nms_mask_f32", "dw_nms_mask_f64", "dw_nms_gather_keep",
+            "dw_nms_class_end", "dw_nms_mask_f32", "dw_nms_mask_f64", "dw_nms_gather_keep",
             "dw_count_inside_f32", "dw_count_inside_f64", "dw_collect_pairs_f32", "dw_collect_pairs_f64",
             "dw_gt_weights_f32", "dw_gt_weights_f64", "dw_neg_keep_f32", "dw_neg_keep_f64",
             "dw_neg_compact_f32", "dw_neg_compact_f64");

@@ -21,8 +21,8 @@ class HostLauncherTest {
     void signaturesComeFromTheKernelDeclarations() {
         assertEquals("FFllifF", HostKernelLauncher.signatureOf("dw_pairwise_overlaps_f32"));
         assertEquals("DDllidD", HostKernelLauncher.signatureOf("dw_pairwise_overlaps_f64"));
-        assertEquals("LLlB", HostKernelLauncher.signatureOf("dw_nms_gather_keep"));
-        assertEquals("FlFI", HostKernelLauncher.signatureOf("dw_count_inside_f32"));
+        assertEquals("LLlllLB", HostKernelLauncher.signatureOf("dw_nms_gather_keep"));
+        assertEquals("FlFLLII", HostKernelLauncher.signatureOf("dw_count_inside_f32"));
         assertNull(HostKernelLauncher.signatureOf("no_such_kernel"));
     }
 
