@@ -6,7 +6,7 @@
 // source; a listed name without a definition does not compile). To add a kernel: see README.md in this folder.
 #pragma once
 
-#include "dw_compat.cuh"
+#include "common/dw_compat.cuh"
 
 #define DW_KERNELS(X)                                                 \
     X(dw_pairwise_overlaps_f32, false, DW_MAX_BLOCK)                  \

@@ -3,7 +3,7 @@
 // point with cuLaunchKernel's parameter convention, so Java packs arguments the same way for both backends.
 #pragma once
 
-#include "../dw_emulator.hpp"
+#include "../common/dw_emulator.hpp"
 #include "../dw_kernels.cu"
 #include "../dw_kernel_list.h"
 #include "emulator_probes.cu"

@@ -19,7 +19,7 @@
 // the CPU implementation (dev.dwjava.core.box.CpuNms), so both keep the same boxes.
 #pragma once
 
-#include "dw_compat.cuh"
+#include "../common/dw_compat.cuh"
 
 #define DW_NMS_TILE 64
 // The removed bitset lives in shared memory: 2048 words cover 131,072 boxes (16 KiB).

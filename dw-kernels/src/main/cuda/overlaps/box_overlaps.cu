@@ -2,7 +2,7 @@
 // union and enclosing area clamped below by eps. One thread per (i, j); out is row-major (N, M).
 #pragma once
 
-#include "dw_compat.cuh"
+#include "../common/dw_compat.cuh"
 
 namespace dw {
 

@@ -2,7 +2,7 @@
 // One thread per pair.
 #pragma once
 
-#include "dw_compat.cuh"
+#include "../common/dw_compat.cuh"
 
 namespace dw {
 

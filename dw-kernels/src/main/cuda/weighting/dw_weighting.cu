@@ -21,10 +21,10 @@
 // The constants come from the caller (dev.dwjava.core.dw.DwConstants) so there is one source of truth.
 #pragma once
 
-#include "dw_block.cuh"
-#include "dw_compat.cuh"
-#include "pair_priors.cu"
-#include "box_overlaps.cu"
+#include "../common/dw_block.cuh"
+#include "../common/dw_compat.cuh"
+#include "../overlaps/box_overlaps.cu"
+#include "../priors/pair_priors.cu"
 
 namespace dw {
 
