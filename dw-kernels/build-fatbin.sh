@@ -11,7 +11,7 @@ if [[ -z "$nvcc" ]]; then
   exit 0
 fi
 mkdir -p "$(dirname "$out")"
-if [[ -f "$out" && "$out" -nt "$src" && -z "$(find "$(dirname "$src")" -newer "$out" \( -name '*.cu*' -o -name '*.h' -o -name '*.hpp' \) -print -quit)" ]]; then
+if [[ -f "$out" && "$out" -nt "$src" && "$out" -nt "$0" && -z "$(find "$(dirname "$src")" -newer "$out" \( -name '*.cu*' -o -name '*.h' -o -name '*.hpp' \) -print -quit)" ]]; then
   exit 0  # up to date
 fi
 # -fmad=false: no multiply-add contraction, so every product and sum is rounded as on the CPU and the IoU values (and
