@@ -22,6 +22,7 @@
 #include <cub/cub.cuh>
 #include "../src/main/cuda/dw_kernels.cu"
 #include "../src/main/cuda/dw_kernel_list.h"
+#include "../src/main/cuda/launch/dw_plan.h"
 #else
 #include "../src/main/cuda/host/dw_host.h"
 #endif
@@ -342,6 +343,12 @@ class DevBuf {
         return host;
     }
     std::vector<T> download() const { return download(size_); }
+    std::vector<T> download_range(size_t offset, size_t count) const {
+        if (offset + count > size_) throw Error("download beyond a buffer of " + std::to_string(size_));
+        std::vector<T> host(count);
+        copy_to_host(host.data(), ptr_ + offset, count * sizeof(T));
+        return host;
+    }
     void zero() { dev_memset(get(), 0, bytes()); }
 
   private:
@@ -575,109 +582,154 @@ struct DwBatch {  // a batch's inputs on the device: the images share the points
     int64_t num_gt() const { return gt_begin.back(); }
 };
 
+// A view of a buffer (elements [offset, offset + size)), as the per-image views of the Java side.
 template <typename T>
-struct DwWorkspace {  // outputs and scratch of one batch; grow-only, reused between runs
-    DevBuf<int32_t> counts, neg_keep;  // counts: inside (G) then kept (G)
-    DevBuf<int64_t> layout, pair_point, pair_gt, num_good, neg_index;
-    DevBuf<T> pair_iou, pos_weight, neg_per_pair, max_iou, sum_weight, neg_value, neg_factor;
-    std::vector<int32_t> host_counts;
+struct View {
+    const DevBuf<T>* buf = nullptr;
+    size_t offset = 0, size = 0;
+    std::vector<T> download(size_t count) const { return count ? buf->download_range(offset, count) : std::vector<T>(); }
+    std::vector<T> download() const { return download(size); }
+};
+
+template <typename T>
+struct DwWorkspace {  // the plan's buffers of one batch; grow-only, reused between runs
+    DevBuf<int32_t> counts_buf, ints;
+    DevBuf<int64_t> layout, longs;
+    DevBuf<T> reals;
+    // Views of the outputs (the batch's, all images)
+    View<int32_t> counts;
+    View<int64_t> pair_point, pair_gt, num_good, neg_index;
+    View<T> pos_weight, max_iou, sum_weight, neg_value, neg_factor;
     std::vector<int64_t> n, m, pair_begin;  // per image: inside pairs, written P_neg entries, first pair
     int64_t total_pairs = 0;
 };
 
-// KernelDwAssigner.assignBatch: the GT layout uploaded (gt_image, gt_end, image_gt_begin), count_inside (grid G), one
-// read of the inside and kept counts, collect_pairs (grid G, skipped when n = 0), gt_weights (grid G), neg_keep (grid
-// ceil(n / block), skipped when n = 0), neg_compact (grid B). Nothing is launched when the batch has no GT.
+inline size_t plan_element_bytes(int buffer, size_t real_bytes) {
+    return buffer == dw_plan::GT_LABELS || buffer == dw_plan::LAYOUT || buffer == dw_plan::LONGS ? 8
+           : buffer == dw_plan::COUNTS || buffer == dw_plan::INTS                                 ? 4
+                                                                                                   : real_bytes;
+}
+inline char plan_pointer_code(int buffer, bool f64) {
+    return buffer == dw_plan::GT_LABELS || buffer == dw_plan::LAYOUT || buffer == dw_plan::LONGS ? 'L'
+           : buffer == dw_plan::COUNTS || buffer == dw_plan::INTS                                 ? 'I'
+           : f64                                                                                  ? 'D'
+                                                                                                   : 'F';
+}
+
+#ifdef __CUDACC__
+// The library's kernels by name (dw_kernel_list.h), for launches from a plan.
+inline const void* kernel_function(const std::string& name) {
+    static const std::map<std::string, const void*> functions = {
+#define DWH_FUNCTION(fn, synchronises, bound) {#fn, reinterpret_cast<const void*>(&fn)},
+        DW_KERNELS(DWH_FUNCTION)
+#undef DWH_FUNCTION
+    };
+    auto it = functions.find(name);
+    if (it == functions.end()) throw Error("no kernel named " + name);
+    return it->second;
+}
+#endif
+
+// Runs a plan's launches (launch/dw_plan.h, the layer the Java launchers run too): buffer b at base[b], reals of T.
+template <typename T>
+void run_plan(const dw_plan::Plan& plan, void* const* base, int block) {
+    for (const dw_plan::Launch& l : plan.launches) {
+        const std::string kernel = l.family + (std::is_same_v<T, float> ? "_f32" : "_f64");
+        const int b = block_for(kernel, block);
+        const int64_t grid = l.per_thread > 0 ? ceil_div(l.per_thread, b) : l.grid_x;
+        std::vector<uint64_t> slots(l.args.size());
+        std::vector<void*> params(l.args.size());
+        std::string signature;
+        for (size_t i = 0; i < l.args.size(); i++) {
+            const dw_plan::Arg& a = l.args[i];
+            if (a.kind == 'T') {
+                char* p = a.count ? static_cast<char*>(base[a.buffer]) + a.offset * plan_element_bytes(a.buffer, sizeof(T)) : nullptr;
+                std::memcpy(&slots[i], &p, sizeof p);
+                signature += plan_pointer_code(a.buffer, std::is_same_v<T, double>);
+            } else if (a.kind == 'l') {
+                std::memcpy(&slots[i], &a.i, sizeof a.i);
+                signature += 'l';
+            } else {
+                T v = static_cast<T>(a.r);
+                std::memcpy(&slots[i], &v, sizeof v);
+                signature += std::is_same_v<T, float> ? 'f' : 'd';
+            }
+            params[i] = &slots[i];
+        }
+#ifdef __CUDACC__
+        DWH_CUDA(cudaLaunchKernel(kernel_function(kernel), dim3(grid_dim(grid, kernel.c_str())), dim3(b), params.data(), 0,
+                                  stream()));
+#else
+        char error[1024] = {0};
+        if (dw_host_launch(kernel.c_str(), signature.c_str(), static_cast<int>(grid_dim(grid, kernel.c_str())), 1, 1, b, 1, 1,
+                           params.data(), error, static_cast<int>(sizeof error)) != 0) {
+            throw Error("host launch of " + kernel + " failed: " + error);
+        }
+#endif
+    }
+}
+
+// KernelDwAssigner.assignBatch through the shared launch layer: phase 1 (the GT layout uploaded, dw_count_inside),
+// the one read of the counts, phase 2 (collect_pairs, gt_weights, neg_keep, neg_compact). Nothing is launched when the
+// batch has no GT.
 template <typename T>
 void run_dw(const DwBatch<T>& in, const DwConstants& constants, int block, DwWorkspace<T>& w) {
-    const int64_t num_points = in.num_points, num_gt = in.num_gt(), num_classes = in.num_classes, batch = in.images();
+    const int64_t num_gt = in.num_gt(), batch = in.images();
+    dw_plan::Plan first = dw_plan::weighting_phase1(in.num_points, in.gt_begin);
+    w.layout.upload(first.layout);
+    w.counts_buf.resize(static_cast<size_t>(first.counts));
+    w.counts_buf.zero();
+    void* base[dw_plan::NUM_BUFFERS] = {const_cast<T*>(in.xy.get()), const_cast<T*>(in.strides.get()),
+                                        const_cast<T*>(in.gt_boxes.get()), const_cast<int64_t*>(in.gt_labels.get()),
+                                        const_cast<T*>(in.cls_logits.get()), const_cast<T*>(in.obj_logits.get()),
+                                        const_cast<T*>(in.distances.get()), w.layout.get(), w.counts_buf.get(),
+                                        nullptr, nullptr, nullptr};
+    run_plan<T>(first, base, block);
+    dw_plan::Plan plan = first;
+    if (num_gt > 0) {
+        // The one read of the batch (Java: Tensors.toLongs(counts)).
+        std::vector<int32_t> host = w.counts_buf.download();
+        plan = dw_plan::weighting_phase2(in.num_points, in.num_classes, in.gt_begin,
+                                         std::vector<int64_t>(host.begin(), host.end()),
+                                         dw_plan::Constants{constants.two_sigma_sq, constants.loc_scale,
+                                                            constants.pos_sharpness, constants.norm_sharpness,
+                                                            constants.neg_iou_threshold, constants.neg_slope, constants.eps});
+    }
+    w.longs.resize(static_cast<size_t>(plan.longs));
+    w.ints.resize(static_cast<size_t>(plan.ints));
+    if (num_gt > 0) {
+        w.reals.resize(static_cast<size_t>(plan.reals));
+    } else {
+        w.reals.resize(static_cast<size_t>(batch));  // Σ(1 − P_neg) = 0 per image
+        w.reals.zero();
+        plan.factor = 0;
+    }
+    base[dw_plan::LONGS] = w.longs.get();
+    base[dw_plan::REALS] = w.reals.get();
+    base[dw_plan::INTS] = w.ints.get();
+    if (num_gt > 0) run_plan<T>(plan, base, block);
+
     w.n.assign(batch, 0);
     w.m.assign(batch, 0);
     w.pair_begin.assign(batch, 0);
     w.total_pairs = 0;
-    w.neg_factor.resize(batch);
-    w.counts.resize(2 * num_gt);
-    if (num_gt == 0) {
-        w.neg_factor.zero();
-        for (auto* b : {&w.pair_point, &w.pair_gt, &w.num_good, &w.neg_index}) b->resize(0);
-        for (auto* b : {&w.pos_weight, &w.max_iou, &w.sum_weight, &w.neg_value}) b->resize(0);
-        return;
+    for (size_t b = 0; b < plan.images.size(); b++) {
+        w.n[b] = plan.images[b].pairs;
+        w.m[b] = plan.images[b].negatives;
+        w.pair_begin[b] = plan.images[b].pair_begin;
+        w.total_pairs += plan.images[b].pairs;
     }
-    std::vector<int64_t> layout(static_cast<size_t>(2 * num_gt + batch + 1));
-    for (int64_t b = 0; b < batch; b++) {
-        for (int64_t g = in.gt_begin[b]; g < in.gt_begin[b + 1]; g++) {
-            layout[g] = b;
-            layout[num_gt + g] = in.gt_begin[b + 1];
-        }
-    }
-    std::copy(in.gt_begin.begin(), in.gt_begin.end(), layout.begin() + 2 * num_gt);
-    w.layout.upload(layout);
-    const int64_t* gt_image = w.layout.get();
-    const int64_t* gt_end = w.layout.get() + num_gt;
-    const int64_t* image_gt_begin = w.layout.get() + 2 * num_gt;
-    w.counts.zero();
-    int32_t* inside = w.counts.get();
-    int32_t* kept = w.counts.get() + num_gt;
-    const dim3 grid(grid_dim(num_gt, "dw"));
-    DWH_LAUNCH_T(T, dw_count_inside, grid, dim3(block_for_t<T>("dw_count_inside", block)),
-                 static_cast<const T*>(in.xy.get()), num_points, static_cast<const T*>(in.gt_boxes.get()),
-                 static_cast<const int64_t*>(in.gt_labels.get()), gt_end, inside, kept);
-    // The one read of the batch: inside and kept counts per GT (Java: Tensors.toLongs(counts)).
-    w.host_counts.resize(2 * num_gt);
-    copy_to_host(w.host_counts.data(), w.counts.get(), w.counts.bytes());
-    int64_t n = 0;
-    for (int64_t b = 0; b < batch; b++) {
-        w.pair_begin[b] = n;
-        for (int64_t g = in.gt_begin[b]; g < in.gt_begin[b + 1]; g++) {
-            w.n[b] += w.host_counts[g];
-            w.m[b] += w.host_counts[num_gt + g];
-        }
-        n += w.n[b];
-    }
-    w.total_pairs = n;
-    w.pair_point.resize(n);
-    w.pair_gt.resize(n);
-    w.pair_iou.resize(n);
-    w.pos_weight.resize(n);
-    w.neg_per_pair.resize(n);
-    w.max_iou.resize(num_gt);
-    w.num_good.resize(num_gt);
-    w.sum_weight.resize(num_gt);
-    w.neg_index.resize(n);
-    w.neg_value.resize(n);
-    w.neg_keep.resize(n);
-    if (n > 0) {
-        DWH_LAUNCH_T(T, dw_collect_pairs, grid, dim3(block_for_t<T>("dw_collect_pairs", block)),
-                     static_cast<const T*>(in.xy.get()), num_points, static_cast<const T*>(in.gt_boxes.get()),
-                     static_cast<const int32_t*>(inside), w.pair_point.get(), w.pair_gt.get());
-    }
-    // DwConstants pass as the kernel's element type (KernelArgs.real: (float) v for float32).
-    const T two_sigma_sq = static_cast<T>(constants.two_sigma_sq), loc_scale = static_cast<T>(constants.loc_scale),
-            pos_sharpness = static_cast<T>(constants.pos_sharpness),
-            norm_sharpness = static_cast<T>(constants.norm_sharpness),
-            neg_iou_threshold = static_cast<T>(constants.neg_iou_threshold),
-            neg_slope = static_cast<T>(constants.neg_slope), eps = static_cast<T>(constants.eps);
-    DWH_LAUNCH_T(T, dw_gt_weights, grid, dim3(block_for_t<T>("dw_gt_weights", block)), static_cast<const T*>(in.xy.get()),
-                 static_cast<const T*>(in.strides.get()), static_cast<const T*>(in.gt_boxes.get()),
-                 static_cast<const int64_t*>(in.gt_labels.get()), gt_image, num_points,
-                 static_cast<const T*>(in.cls_logits.get()), num_classes, static_cast<const T*>(in.obj_logits.get()),
-                 static_cast<const T*>(in.distances.get()), static_cast<const int32_t*>(inside),
-                 static_cast<const int64_t*>(w.pair_point.get()), two_sigma_sq, loc_scale, pos_sharpness,
-                 norm_sharpness, neg_iou_threshold, neg_slope, eps, w.pair_iou.get(), w.pos_weight.get(),
-                 w.neg_per_pair.get(), w.max_iou.get(), w.num_good.get(), w.sum_weight.get());
-    if (n > 0) {
-        const int keep_block = block_for_t<T>("dw_neg_keep", block);
-        DWH_LAUNCH_T(T, dw_neg_keep, dim3(grid_dim(ceil_div(n, keep_block), "neg_keep")), dim3(keep_block),
-                     static_cast<const T*>(in.xy.get()), static_cast<const T*>(in.gt_boxes.get()),
-                     static_cast<const int64_t*>(in.gt_labels.get()), gt_end,
-                     static_cast<const int64_t*>(w.pair_point.get()), static_cast<const int64_t*>(w.pair_gt.get()), n,
-                     w.neg_keep.get());
-    }
-    DWH_LAUNCH_T(T, dw_neg_compact, dim3(grid_dim(batch, "neg_compact")), dim3(block_for_t<T>("dw_neg_compact", block)),
-                 static_cast<const int64_t*>(in.gt_labels.get()), num_classes, image_gt_begin,
-                 static_cast<const int32_t*>(inside), static_cast<const int64_t*>(w.pair_point.get()), w.pair_gt.get(),
-                 static_cast<const T*>(w.neg_per_pair.get()), static_cast<const int32_t*>(w.neg_keep.get()),
-                 w.neg_index.get(), w.neg_value.get(), w.neg_factor.get());
+    const size_t n = static_cast<size_t>(w.total_pairs), g = static_cast<size_t>(num_gt);
+    w.counts = {&w.counts_buf, 0, 2 * g};
+    w.pair_point = {&w.longs, static_cast<size_t>(plan.pair_point), n};
+    w.pair_gt = {&w.longs, static_cast<size_t>(plan.pair_gt), n};
+    w.neg_index = {&w.longs, static_cast<size_t>(plan.neg_index), n};
+    w.num_good = {&w.longs, static_cast<size_t>(plan.num_good), g};
+    w.pos_weight = {&w.reals, static_cast<size_t>(plan.pos_weight), n};
+    w.neg_value = {&w.reals, static_cast<size_t>(plan.neg_value), n};
+    w.max_iou = {&w.reals, static_cast<size_t>(plan.max_iou), g};
+    w.sum_weight = {&w.reals, static_cast<size_t>(plan.sum_weight), g};
+    w.neg_factor = {&w.reals, static_cast<size_t>(plan.factor), static_cast<size_t>(batch)};
 }
 
 // ================================================================================================================

@@ -6,6 +6,7 @@
 #include "../common/dw_emulator.hpp"
 #include "../dw_kernels.cu"
 #include "../dw_kernel_list.h"
+#include "../launch/dw_plan.h"
 #include "emulator_probes.cu"
 
 #include <cstring>
@@ -48,6 +49,18 @@ inline const char* dw_host_kernel_names() {
     static const char* names = &(DW_KERNELS(DW_HOST_NAME))[1];
 #undef DW_HOST_NAME
     return names;
+}
+
+// The launch plan of the DW weighting (launch/dw_plan.h) for a request in its text form, or "error: ..." — used by
+// both Java launchers (the plan is host code, independent of where the kernels run).
+inline const char* dw_host_plan_weighting(const char* request) {
+    static thread_local std::string text;
+    try {
+        text = dw_plan::weighting_from_text(request);
+    } catch (const std::exception& e) {
+        text = std::string("error: ") + e.what();
+    }
+    return text.c_str();
 }
 
 // Runs a kernel on the CPU. Returns 0, or −1 with a message in error (NUL-terminated, truncated to capacity).

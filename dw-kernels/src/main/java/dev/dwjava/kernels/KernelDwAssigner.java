@@ -76,137 +76,61 @@ public final class KernelDwAssigner implements DwAssigner {
         KernelDtype dtype = KernelDtype.of(ref, "distances");
         launcher.require(ref, "distances");
 
-        // GT layout: image b's GTs at [gtBegin[b], gtBegin[b + 1]); per GT its image and the end of its image's GTs.
-        long[] gtBegin = new long[batch + 1];
-        for (int b = 0; b < batch; b++) {
-            gtBegin[b + 1] = gtBegin[b] + gts.get(b).size();
+        // The launch layer (launch/dw_plan.h, shared with the harness) decides sizes, views and launches.
+        StringBuilder request = new StringBuilder().append(numPoints).append(' ').append(numClasses).append(' ').append(batch);
+        long gtTotal = 0;
+        request.append(" 0");
+        for (GroundTruth gt : gts) {
+            gtTotal += gt.size();
+            request.append(' ').append(gtTotal);
         }
-        int numGt = Math.toIntExact(gtBegin[batch]);
-        long[] layout = new long[2 * numGt + batch + 1];  // gt_image (G), gt_end (G), image_gt_begin (B + 1)
-        for (int b = 0; b < batch; b++) {
-            for (long g = gtBegin[b]; g < gtBegin[b + 1]; g++) {
-                layout[(int) g] = b;
-                layout[numGt + (int) g] = gtBegin[b + 1];
-            }
+        for (double k : new double[] {DwConstants.TWO_SIGMA_SQUARED, DwConstants.LOC_SCORE_SCALE, DwConstants.POS_NUMERATOR_SHARPNESS,
+            DwConstants.POS_NORMALIZER_SHARPNESS, DwConstants.NEG_IOU_THRESHOLD, DwConstants.NEG_TRANSFORM_SLOPE, DwConstants.WEIGHT_EPS}) {
+            request.append(' ').append(k);
         }
-        System.arraycopy(gtBegin, 0, layout, 2 * numGt, batch + 1);
-
-        Tensor counts32, maxIou, numGood, sumWeight, factor, pairPoint, pairGt, posWeight, negIndex, negValue;
-        int[] hostCounts = new int[2 * numGt];
-        if (numGt == 0) {
-            Tensor emptyLong = Tensors.empty(Tensors.optionsLike(ref, ScalarType.Long), 0);
-            Tensor emptyReal = Tensors.empty(Tensors.optionsLike(ref, st), 0);
-            pairPoint = pairGt = negIndex = emptyLong;
-            posWeight = negValue = emptyReal;
-            counts32 = Tensors.empty(Tensors.optionsLike(ref, ScalarType.Int), 0);
-            maxIou = sumWeight = emptyReal;
-            numGood = emptyLong;
-            factor = torch.zeros(new long[] {batch}, Tensors.optionsLike(ref, st));
-        } else {
-            Tensor xy = points.xy().to(st).contiguous();
-            Tensor strides = points.strides().to(st).contiguous();
-            Tensor boxes = concat(gts, true, st);
-            Tensor labels = concat(gts, false, ScalarType.Long);
-            Tensor cls = stack(predictions, 0, st);
-            Tensor obj = stack(predictions, 1, st);
-            Tensor dist = stack(predictions, 2, st);
-            Tensor meta = Tensors.ofLongs(layout, layout.length).to(ref.device(), ScalarType.Long);
-            Tensor gtImage = meta.narrow(0, 0, numGt), gtEnd = meta.narrow(0, numGt, numGt);
-            Tensor imageGtBegin = meta.narrow(0, 2L * numGt, batch + 1);
-
-            Tensor counts = torch.zeros(new long[] {2L * numGt}, Tensors.optionsLike(ref, ScalarType.Int));
-            Tensor inside = counts.narrow(0, 0, numGt), kept = counts.narrow(0, numGt, numGt);
-            String k = dtype.kernel("dw_count_inside");
-            try (KernelArgs a = new KernelArgs().tensor("xy", xy, st).i64(numPoints).tensor("gt boxes", boxes, st)
-                    .tensor("gt labels", labels, ScalarType.Long).tensor("gt end", gtEnd, ScalarType.Long)
-                    .tensor("counts", inside, ScalarType.Int).tensor("kept", kept, ScalarType.Int)) {
-                launcher.launch(k, numGt, 1, block(k), a);
-            }
+        LaunchPlan first = LaunchPlan.weighting(request.toString());
+        Tensor[] buffers = new Tensor[LaunchPlan.NUM_BUFFERS];
+        int numGt = Math.toIntExact(gtTotal);
+        buffers[LaunchPlan.COUNTS] = torch.zeros(new long[] {first.counts}, Tensors.optionsLike(ref, ScalarType.Int));
+        long[] counts = new long[0];
+        if (numGt > 0) {
+            buffers[LaunchPlan.XY] = points.xy().to(st).contiguous().reshape(-1);
+            buffers[LaunchPlan.STRIDES] = points.strides().to(st).contiguous();
+            buffers[LaunchPlan.GT_BOXES] = concat(gts, true, st).reshape(-1);
+            buffers[LaunchPlan.GT_LABELS] = concat(gts, false, ScalarType.Long);
+            buffers[LaunchPlan.CLS] = stack(predictions, 0, st).reshape(-1);
+            buffers[LaunchPlan.OBJ] = stack(predictions, 1, st).reshape(-1);
+            buffers[LaunchPlan.DIST] = stack(predictions, 2, st).reshape(-1);
+            buffers[LaunchPlan.LAYOUT] = Tensors.ofLongs(first.layout, first.layout.length).to(ref.device(), ScalarType.Long);
+            first.run(launcher, dtype, st, buffers, requestedBlock);
             // The one read of the batch: inside and kept counts per GT size every output.
-            long[] c = Tensors.toLongs(counts);
-            for (int i = 0; i < c.length; i++) {
-                hostCounts[i] = Math.toIntExact(c[i]);
+            counts = Tensors.toLongs(buffers[LaunchPlan.COUNTS]);
+            for (long c : counts) {
+                request.append(' ').append(c);
             }
-            long n = 0;
-            for (int g = 0; g < numGt; g++) {
-                n += hostCounts[g];
-            }
-
-            // All outputs of the batch in three tensors (int64, element type, int32), views below.
-            Tensor longs = Tensors.empty(Tensors.optionsLike(ref, ScalarType.Long), 3 * n + numGt);
-            pairPoint = longs.narrow(0, 0, n);
-            pairGt = longs.narrow(0, n, n);
-            negIndex = longs.narrow(0, 2 * n, n);
-            numGood = longs.narrow(0, 3 * n, numGt);
-            Tensor reals = Tensors.empty(Tensors.optionsLike(ref, st), 4 * n + 2L * numGt + batch);
-            Tensor pairIou = reals.narrow(0, 0, n);
-            posWeight = reals.narrow(0, n, n);
-            Tensor negPerPair = reals.narrow(0, 2 * n, n);
-            negValue = reals.narrow(0, 3 * n, n);
-            maxIou = reals.narrow(0, 4 * n, numGt);
-            sumWeight = reals.narrow(0, 4 * n + numGt, numGt);
-            factor = reals.narrow(0, 4 * n + 2L * numGt, batch);
-            Tensor keep = Tensors.empty(Tensors.optionsLike(ref, ScalarType.Int), n);
-
-            if (n > 0) {
-                k = dtype.kernel("dw_collect_pairs");
-                try (KernelArgs a = new KernelArgs().tensor("xy", xy, st).i64(numPoints).tensor("gt boxes", boxes, st)
-                        .tensor("counts", inside, ScalarType.Int).tensor("pair point", pairPoint, ScalarType.Long)
-                        .tensor("pair gt", pairGt, ScalarType.Long)) {
-                    launcher.launch(k, numGt, 1, block(k), a);
-                }
-            }
-            k = dtype.kernel("dw_gt_weights");
-            try (KernelArgs a = new KernelArgs().tensor("xy", xy, st).tensor("strides", strides, st).tensor("gt boxes", boxes, st)
-                    .tensor("gt labels", labels, ScalarType.Long).tensor("gt image", gtImage, ScalarType.Long).i64(numPoints)
-                    .tensor("cls logits", cls, st).i64(numClasses).tensor("obj logits", obj, st).tensor("distances", dist, st)
-                    .tensor("counts", inside, ScalarType.Int).tensor("pair point", pairPoint, ScalarType.Long)
-                    .real(st, DwConstants.TWO_SIGMA_SQUARED).real(st, DwConstants.LOC_SCORE_SCALE)
-                    .real(st, DwConstants.POS_NUMERATOR_SHARPNESS).real(st, DwConstants.POS_NORMALIZER_SHARPNESS)
-                    .real(st, DwConstants.NEG_IOU_THRESHOLD).real(st, DwConstants.NEG_TRANSFORM_SLOPE)
-                    .real(st, DwConstants.WEIGHT_EPS)
-                    .tensor("pair iou", pairIou, st).tensor("pos weight", posWeight, st).tensor("neg per pair", negPerPair, st)
-                    .tensor("max iou", maxIou, st).tensor("num good", numGood, ScalarType.Long)
-                    .tensor("sum weight", sumWeight, st)) {
-                launcher.launch(k, numGt, 1, block(k), a);
-            }
-            if (n > 0) {
-                k = dtype.kernel("dw_neg_keep");
-                int block = block(k);
-                try (KernelArgs a = new KernelArgs().tensor("xy", xy, st).tensor("gt boxes", boxes, st)
-                        .tensor("gt labels", labels, ScalarType.Long).tensor("gt end", gtEnd, ScalarType.Long)
-                        .tensor("pair point", pairPoint, ScalarType.Long).tensor("pair gt", pairGt, ScalarType.Long).i64(n)
-                        .tensor("keep", keep, ScalarType.Int)) {
-                    launcher.launch(k, (n + block - 1) / block, 1, block, a);
-                }
-            }
-            k = dtype.kernel("dw_neg_compact");
-            try (KernelArgs a = new KernelArgs().tensor("gt labels", labels, ScalarType.Long).i64(numClasses)
-                    .tensor("image gt begin", imageGtBegin, ScalarType.Long).tensor("counts", inside, ScalarType.Int)
-                    .tensor("pair point", pairPoint, ScalarType.Long).tensor("pair gt", pairGt, ScalarType.Long)
-                    .tensor("neg per pair", negPerPair, st).tensor("keep", keep, ScalarType.Int)
-                    .tensor("neg index", negIndex, ScalarType.Long).tensor("neg value", negValue, st)
-                    .tensor("neg factor", factor, st)) {
-                launcher.launch(k, batch, 1, block(k), a);
-            }
-            counts32 = inside;
+        }
+        LaunchPlan plan = numGt > 0 ? LaunchPlan.weighting(request.toString()) : first;
+        Tensor longs = Tensors.empty(Tensors.optionsLike(ref, ScalarType.Long), plan.longs);
+        Tensor reals = numGt > 0 ? Tensors.empty(Tensors.optionsLike(ref, st), plan.reals)
+                : torch.zeros(new long[] {batch}, Tensors.optionsLike(ref, st));
+        buffers[LaunchPlan.LONGS] = longs;
+        buffers[LaunchPlan.REALS] = reals;
+        buffers[LaunchPlan.INTS] = Tensors.empty(Tensors.optionsLike(ref, ScalarType.Int), plan.ints);
+        if (numGt > 0) {
+            plan.run(launcher, dtype, st, buffers, requestedBlock);
         }
 
-        Tensor insideCount = counts32.to(ScalarType.Long);
+        Tensor insideCount = buffers[LaunchPlan.COUNTS].narrow(0, 0, numGt).to(ScalarType.Long);
         List<DwAssignment> out = new ArrayList<>(batch);
-        long pairBegin = 0;
         for (int b = 0; b < batch; b++) {
-            long g0 = gtBegin[b], gn = gtBegin[b + 1] - g0, nb = 0, mb = 0;
-            for (long g = g0; g < g0 + gn; g++) {
-                nb += hostCounts[(int) g];
-                mb += hostCounts[numGt + (int) g];
-            }
+            LaunchPlan.Image v = numGt > 0 ? plan.images.get(b) : new LaunchPlan.Image(0, 0, 0, 0, 0);
+            long g0 = v.gtBegin(), gn = v.gtCount(), p0 = v.pairBegin(), nb = v.pairs(), mb = v.negatives();
             AssignmentDiagnostics diagnostics = new AssignmentDiagnostics(insideCount.narrow(0, g0, gn),
-                    maxIou.narrow(0, g0, gn), numGood.narrow(0, g0, gn), sumWeight.narrow(0, g0, gn));
-            out.add(new DwAssignment(pairPoint.narrow(0, pairBegin, nb), pairGt.narrow(0, pairBegin, nb),
-                    posWeight.narrow(0, pairBegin, nb), negIndex.narrow(0, pairBegin, mb), negValue.narrow(0, pairBegin, mb),
-                    factor.select(0, b), diagnostics));
-            pairBegin += nb;
+                    reals.narrow(0, plan.maxIou + g0, gn), longs.narrow(0, plan.numGood + g0, gn),
+                    reals.narrow(0, plan.sumWeight + g0, gn));
+            out.add(new DwAssignment(longs.narrow(0, plan.pairPoint + p0, nb), longs.narrow(0, plan.pairGt + p0, nb),
+                    reals.narrow(0, plan.posWeight + p0, nb), longs.narrow(0, plan.negIndex + p0, mb),
+                    reals.narrow(0, plan.negValue + p0, mb), reals.select(0, plan.factor + b), diagnostics));
         }
         return out;
     }

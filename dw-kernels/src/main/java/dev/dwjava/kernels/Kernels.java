@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import dev.dwjava.kernels.host.HostLaunch;
@@ -66,7 +67,7 @@ public final class Kernels {
     public static Optional<KernelLauncher> cuda(int device) {
         return CUDA.computeIfAbsent(device, d -> {
             CudaChoice choice = decide(torch.cuda_is_available(), CudaKernelLauncher::readFatbin,
-                    fatbin -> CudaKernelLauncher.load(fatbin, d), d);
+                    fatbin -> CudaKernelLauncher.load(fatbin, d), d, Kernels::hostAvailable);
             if (choice.launcher().isEmpty() && choice.reason() != null) {
                 LOG.warn("{}", choice.reason());
             } else if (choice.launcher().isPresent()) {
@@ -87,10 +88,12 @@ public final class Kernels {
 
     /**
      * The decision behind {@link #cuda(int)}, with its inputs passed in so that it is tested without a GPU: no GPU →
-     * no launcher, silently; no fatbin in the jar, or a module that does not load (no code for the GPU's
-     * architecture, an old driver) → no launcher and the reason; otherwise the loaded launcher.
+     * no launcher, silently; no fatbin in the jar, no host library (whose launch layer plans the weighting's
+     * launches), or a module that does not load (no code for the GPU's architecture, an old driver) → no launcher and
+     * the reason; otherwise the loaded launcher.
      */
-    static CudaChoice decide(boolean cudaAvailable, Supplier<byte[]> fatbin, ModuleLoader loader, int device) {
+    static CudaChoice decide(boolean cudaAvailable, Supplier<byte[]> fatbin, ModuleLoader loader, int device,
+                             BooleanSupplier launchLayer) {
         if (!cudaAvailable) {
             return new CudaChoice(Optional.empty(), null);
         }
@@ -98,6 +101,10 @@ public final class Kernels {
         if (image == null) {
             return new CudaChoice(Optional.empty(), "libtorch sees a GPU but dw-kernels was built without nvcc: the libtorch "
                     + "implementations run instead");
+        }
+        if (!launchLayer.getAsBoolean()) {
+            return new CudaChoice(Optional.empty(), "dw-kernels has its CUDA fatbin but not its host library (the launch "
+                    + "plans, built with g++): the libtorch implementations run instead");
         }
         try {
             return new CudaChoice(Optional.of(loader.load(image)), "dw-kernels: CUDA kernels loaded on cuda:" + device);

@@ -1,11 +1,13 @@
 package dev.dwjava.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 
 import dev.dwjava.core.ScopedTensors;
@@ -115,7 +117,7 @@ class LaunchChecksTest {
             throw new AssertionError("the fatbin is not read without a GPU");
         }, fatbin -> {
             throw new AssertionError("nothing is loaded without a GPU");
-        }, 0);
+        }, 0, () -> true);
         assertTrue(c.launcher().isEmpty());
         assertNull(c.reason());
     }
@@ -124,7 +126,7 @@ class LaunchChecksTest {
     void aJarWithoutFatbinFallsBackAndSaysWhy() {
         Kernels.CudaChoice c = Kernels.decide(true, () -> null, fatbin -> {
             throw new AssertionError("nothing to load");
-        }, 0);
+        }, 0, () -> true);
         assertTrue(c.launcher().isEmpty());
         assertTrue(c.reason().contains("built without nvcc") && c.reason().contains("libtorch implementations run instead"), c.reason());
     }
@@ -134,21 +136,55 @@ class LaunchChecksTest {
         Kernels.CudaChoice c = Kernels.decide(true, () -> new byte[16], fatbin -> {
             throw new KernelException("cuModuleLoadData(dw_kernels.fatbin) on device 1 failed: CUDA_ERROR_NO_BINARY_FOR_GPU "
                     + "(no kernel image is available for execution on the device)");
-        }, 1);
+        }, 1, () -> true);
         assertTrue(c.launcher().isEmpty());
         assertEquals("dw-kernels cannot load its CUDA kernels on cuda:1 (cuModuleLoadData(dw_kernels.fatbin) on device 1 failed: "
                 + "CUDA_ERROR_NO_BINARY_FOR_GPU (no kernel image is available for execution on the device)): the libtorch "
                 + "implementations run instead", c.reason());
         Kernels.CudaChoice noDriver = Kernels.decide(true, () -> new byte[16], fatbin -> {
             throw new UnsatisfiedLinkError("no jnicudart in java.library.path");
-        }, 0);
+        }, 0, () -> true);
         assertTrue(noDriver.launcher().isEmpty() && noDriver.reason().contains("no jnicudart"), noDriver.reason());
+    }
+
+    @Test
+    void aJarWithoutTheHostLibraryFallsBackAndSaysWhy() {
+        Kernels.CudaChoice c = Kernels.decide(true, () -> new byte[16], fatbin -> {
+            throw new AssertionError("not loaded without the launch layer");
+        }, 0, () -> false);
+        assertTrue(c.launcher().isEmpty());
+        assertTrue(c.reason().contains("not its host library"), c.reason());
+    }
+
+    /** The shared launch layer's plan for three images with 2, 0 and 3 GTs, as both executors receive it. */
+    @Test
+    void theLaunchLayerPlansTheWeightingOfABatch() {
+        HostKernels.launcher(32);
+        String request = "100 7 3 0 2 2 5 1 2 3 4 0.5 6 1e-12";
+        LaunchPlan first = LaunchPlan.weighting(request);
+        assertArrayEquals(new long[] {0, 0, 2, 2, 2, 2, 2, 5, 5, 5, 0, 2, 2, 5}, first.layout, "gt_image, gt_end, image_gt_begin");
+        assertEquals(10, first.counts);
+        assertEquals(1, first.launches.size());
+        assertEquals("dw_count_inside", first.launches.get(0).family());
+        assertEquals(5, first.launches.get(0).gridX());
+        // inside counts 4, 1 | 6, 0, 2 and kept counts 3, 1 | 5, 0, 2
+        LaunchPlan plan = LaunchPlan.weighting(request + " 4 1 6 0 2 3 1 5 0 2");
+        assertEquals(List.of("dw_collect_pairs", "dw_gt_weights", "dw_neg_keep", "dw_neg_compact"),
+                plan.launches.stream().map(LaunchPlan.Launch::family).toList());
+        assertEquals(List.of(new LaunchPlan.Image(0, 2, 0, 5, 4), new LaunchPlan.Image(2, 0, 5, 0, 0),
+                new LaunchPlan.Image(2, 3, 5, 8, 7)), plan.images);
+        assertEquals(3 * 13 + 5, plan.longs);
+        assertEquals(4 * 13 + 2 * 5 + 3, plan.reals);
+        assertEquals(13, plan.launches.get(2).perThread(), "neg_keep: one thread per pair");
+        assertEquals(3, plan.launches.get(3).gridX(), "neg_compact: one block per image");
+        KernelException e = assertThrows(KernelException.class, () -> LaunchPlan.weighting("100 7 3 0 2"));
+        assertTrue(e.getMessage().startsWith("launch plan: bad plan request"), e.getMessage());
     }
 
     @Test
     void aModuleThatLoadsIsUsed() {
         KernelLauncher loaded = HostKernels.launcher(32);
-        Kernels.CudaChoice c = Kernels.decide(true, () -> new byte[16], fatbin -> loaded, 0);
+        Kernels.CudaChoice c = Kernels.decide(true, () -> new byte[16], fatbin -> loaded, 0, () -> true);
         assertSame(loaded, c.launcher().orElseThrow());
     }
 }

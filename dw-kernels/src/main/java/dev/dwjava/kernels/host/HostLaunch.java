@@ -39,6 +39,9 @@ public final class HostLaunch {
     /** The library's kernels, comma-separated, in the order of {@code dw_kernel_list.h}. */
     public static native @Cast("const char*") String dw_host_kernel_names();
 
+    /** The DW weighting's launch plan ({@code launch/dw_plan.h}) for a request in its text form, or "error: ...". */
+    public static native @Cast("const char*") String dw_host_plan_weighting(String request);
+
     /** The parameter signature a kernel was compiled with, or "" for an unknown name. */
     public static native @Cast("const char*") String dw_host_kernel_signature(String name);
 }
