@@ -482,6 +482,9 @@ void run_pair_priors(const T* xy, const T* stride, const T* boxes, int64_t n, in
 }
 
 template <typename T>
+void run_plan(const dw_plan::Plan& plan, void* const* base, int block);
+
+template <typename T>
 struct NmsWorkspace {
     DevBuf<int64_t> iota, by_score, labels_by_score, grouping, order, sorted_labels, class_end, removed, kept, count;
     DevBuf<T> sorted_scores, sorted_boxes;
@@ -489,13 +492,8 @@ struct NmsWorkspace {
     DevBuf<uint8_t> keep, keep_by_score, temp;
 };
 
-constexpr int64_t kNmsMaskBudgetBytes = 64LL << 20;  // KernelNms.MASK_BUDGET_BYTES
-
-// KernelNms.tilesPerStrip: row tiles per mask strip, at least one.
-inline int64_t nms_tiles_per_strip(int64_t n, int64_t budget) {
-    int64_t words = ceil_div(n, kNmsTile);
-    return std::max<int64_t>(1, std::min<int64_t>(words, budget / (kNmsTile * words * 8)));
-}
+using dw_plan::kNmsMaskBudgetBytes;
+using dw_plan::nms_tiles_per_strip;
 
 // KernelNms.batchedNms: two stable sorts group the boxes by class in descending score (ties: input order);
 // dw_nms_class_end; per strip of row tiles (the mask bounded by kNmsMaskBudgetBytes) dw_nms_mask on a
@@ -533,29 +531,20 @@ int64_t run_nms(NmsWorkspace<T>& w, const T* boxes, const T* scores, const int64
     w.sorted_boxes.resize(4 * n);
     DWH_LAUNCH_T(T, dwh_gather_rows, dim3(grid_dim(ceil_div(4 * n, kHelperBlock), "nms helper")), dim3(kHelperBlock),
                  boxes, static_cast<const int64_t*>(w.order.get()), n, four, w.sorted_boxes.get());
-    w.class_end.resize(n);
-    const int end_block = block_for("dw_nms_class_end", kDefaultBlock);
-    DWH_LAUNCH(dw_nms_class_end, dim3(grid_dim(ceil_div(n, end_block), "nms class end")), dim3(end_block),
-               static_cast<const int64_t*>(w.sorted_labels.get()), n, w.class_end.get());
-
-    const int64_t words = ceil_div(n, kNmsTile);
-    const int64_t strip_tiles = nms_tiles_per_strip(n, mask_budget);
-    // not cleared: only tiles at or right of the diagonal are written and read
-    w.mask.resize(static_cast<size_t>(std::min<int64_t>(n, strip_tiles * kNmsTile) * words));
-    w.removed.resize(words);
+    // The kernel part from the launch layer (launch/dw_plan.h, as KernelNms): class-run ends, per strip mask + gather.
+    const dw_plan::Plan plan = dw_plan::nms(n, threshold, mask_budget);
+    w.removed.resize(static_cast<size_t>(plan.nms_longs));  // class ends, then the removed bitset
     w.removed.zero();
+    w.mask.resize(static_cast<size_t>(plan.mask));  // not cleared: only tiles at or right of the diagonal are written and read
     w.keep.resize(n);
     w.keep.zero();
-    const int gather_threads = block_for("dw_nms_gather_keep", gather_block);
-    for (int64_t tile0 = 0; tile0 < words; tile0 += strip_tiles) {
-        const int64_t tiles = std::min<int64_t>(strip_tiles, words - tile0), tile_end = tile0 + tiles;
-        DWH_LAUNCH_T(T, dw_nms_mask, dim3(grid_dim(words, "nms mask"), grid_dim(tiles, "nms mask")), dim3(kNmsTile),
-                     static_cast<const T*>(w.sorted_boxes.get()), static_cast<const int64_t*>(w.sorted_labels.get()), n,
-                     threshold, tile0, w.mask.get());
-        DWH_LAUNCH(dw_nms_gather_keep, dim3(1), dim3(gather_threads), static_cast<const uint64_t*>(w.mask.get()),
-                   static_cast<const int64_t*>(w.class_end.get()), n, tile0, tile_end,
-                   reinterpret_cast<uint64_t*>(w.removed.get()), w.keep.get());
-    }
+    void* base[dw_plan::NUM_BUFFERS] = {};
+    base[dw_plan::SORTED_BOXES] = w.sorted_boxes.get();
+    base[dw_plan::SORTED_LABELS] = w.sorted_labels.get();
+    base[dw_plan::NMS_LONGS] = w.removed.get();
+    base[dw_plan::MASK] = w.mask.get();
+    base[dw_plan::KEEP] = w.keep.get();
+    run_plan<T>(plan, base, gather_block);
     w.keep_by_score.resize(n);
     w.keep_by_score.zero();
     DWH_LAUNCH(dwh_scatter_u8, helper_grid, dim3(kHelperBlock), static_cast<const uint8_t*>(w.keep.get()),
@@ -604,16 +593,23 @@ struct DwWorkspace {  // the plan's buffers of one batch; grow-only, reused betw
     int64_t total_pairs = 0;
 };
 
+// A plan buffer's element: 'L' int64 (or uint64 words), 'I' int32, 'B' uint8, 'R' the batch's real type.
+inline char plan_element(int buffer) {
+    switch (buffer) {
+        case dw_plan::GT_LABELS: case dw_plan::LAYOUT: case dw_plan::LONGS: case dw_plan::SORTED_LABELS:
+        case dw_plan::NMS_LONGS: case dw_plan::MASK: return 'L';
+        case dw_plan::COUNTS: case dw_plan::INTS: return 'I';
+        case dw_plan::KEEP: return 'B';
+        default: return 'R';
+    }
+}
 inline size_t plan_element_bytes(int buffer, size_t real_bytes) {
-    return buffer == dw_plan::GT_LABELS || buffer == dw_plan::LAYOUT || buffer == dw_plan::LONGS ? 8
-           : buffer == dw_plan::COUNTS || buffer == dw_plan::INTS                                 ? 4
-                                                                                                   : real_bytes;
+    char e = plan_element(buffer);
+    return e == 'L' ? 8 : e == 'I' ? 4 : e == 'B' ? 1 : real_bytes;
 }
 inline char plan_pointer_code(int buffer, bool f64) {
-    return buffer == dw_plan::GT_LABELS || buffer == dw_plan::LAYOUT || buffer == dw_plan::LONGS ? 'L'
-           : buffer == dw_plan::COUNTS || buffer == dw_plan::INTS                                 ? 'I'
-           : f64                                                                                  ? 'D'
-                                                                                                   : 'F';
+    char e = plan_element(buffer);
+    return e != 'R' ? e : f64 ? 'D' : 'F';
 }
 
 #ifdef __CUDACC__
@@ -634,8 +630,8 @@ inline const void* kernel_function(const std::string& name) {
 template <typename T>
 void run_plan(const dw_plan::Plan& plan, void* const* base, int block) {
     for (const dw_plan::Launch& l : plan.launches) {
-        const std::string kernel = l.family + (std::is_same_v<T, float> ? "_f32" : "_f64");
-        const int b = block_for(kernel, block);
+        const std::string kernel = l.typed ? l.family + (std::is_same_v<T, float> ? "_f32" : "_f64") : l.family;
+        const int b = l.fixed_block > 0 ? l.fixed_block : block_for(kernel, block);
         const int64_t grid = l.per_thread > 0 ? ceil_div(l.per_thread, b) : l.grid_x;
         std::vector<uint64_t> slots(l.args.size());
         std::vector<void*> params(l.args.size());
@@ -649,6 +645,9 @@ void run_plan(const dw_plan::Plan& plan, void* const* base, int block) {
             } else if (a.kind == 'l') {
                 std::memcpy(&slots[i], &a.i, sizeof a.i);
                 signature += 'l';
+            } else if (a.kind == 'd') {
+                std::memcpy(&slots[i], &a.r, sizeof a.r);
+                signature += 'd';
             } else {
                 T v = static_cast<T>(a.r);
                 std::memcpy(&slots[i], &v, sizeof v);
@@ -657,11 +656,12 @@ void run_plan(const dw_plan::Plan& plan, void* const* base, int block) {
             params[i] = &slots[i];
         }
 #ifdef __CUDACC__
-        DWH_CUDA(cudaLaunchKernel(kernel_function(kernel), dim3(grid_dim(grid, kernel.c_str())), dim3(b), params.data(), 0,
-                                  stream()));
+        DWH_CUDA(cudaLaunchKernel(kernel_function(kernel), dim3(grid_dim(grid, kernel.c_str()), grid_dim(l.grid_y, kernel.c_str())),
+                                  dim3(b), params.data(), 0, stream()));
 #else
         char error[1024] = {0};
-        if (dw_host_launch(kernel.c_str(), signature.c_str(), static_cast<int>(grid_dim(grid, kernel.c_str())), 1, 1, b, 1, 1,
+        if (dw_host_launch(kernel.c_str(), signature.c_str(), static_cast<int>(grid_dim(grid, kernel.c_str())),
+                           static_cast<int>(grid_dim(l.grid_y, kernel.c_str())), 1, b, 1, 1,
                            params.data(), error, static_cast<int>(sizeof error)) != 0) {
             throw Error("host launch of " + kernel + " failed: " + error);
         }
@@ -1499,7 +1499,8 @@ bool verify_dw(const VerifyOptions& o, int h, int w, int64_t num_gt, int images,
 }
 
 template <typename T>
-bool verify_nms(const VerifyOptions& o, int64_t n, int64_t classes, double thr, uint64_t seed) {
+bool verify_nms(const VerifyOptions& o, int64_t n, int64_t classes, double thr, uint64_t seed,
+                int64_t budget = kNmsMaskBudgetBytes) {
     Rng r(seed);
     std::vector<T> boxes = random_boxes<T>(r, n), scores = random_scores<T>(r, n);
     std::vector<int64_t> labels(static_cast<size_t>(n));
@@ -1510,14 +1511,14 @@ bool verify_nms(const VerifyOptions& o, int64_t n, int64_t classes, double thr, 
     ds.upload(scores);
     dl.upload(labels);
     NmsWorkspace<T> w;
-    int64_t k = run_nms<T>(w, db.get(), ds.get(), dl.get(), n, thr, o.block);
+    int64_t k = run_nms<T>(w, db.get(), ds.get(), dl.get(), n, thr, o.block, budget);
     std::vector<int64_t> got = w.kept.download(static_cast<size_t>(k));
     std::vector<int64_t> expected = nms_reference(boxes, scores, labels, thr);
     Mismatch m;
     m.exact("kept", expected, got);
     std::printf("verify nms %s N=%" PRId64 " classes=%" PRId64 " thr=%.1f  %s  kept %" PRId64 " (reference %zu), mask strips of %" PRId64
                 " rows\n", std::is_same_v<T, float> ? "f32" : "f64", n, classes, thr, m.problems.empty() ? "PASS" : "FAIL", k,
-                expected.size(), std::min<int64_t>(n, nms_tiles_per_strip(n, kNmsMaskBudgetBytes) * kNmsTile));
+                expected.size(), std::min<int64_t>(n, nms_tiles_per_strip(n, budget) * kNmsTile));
     for (const auto& p : m.problems) std::printf("    %s\n", p.c_str());
     return m.problems.empty();
 }
@@ -1547,7 +1548,10 @@ inline int run_verify(const VerifyOptions& o) {
         const std::vector<int64_t> sizes = o.coco ? std::vector<int64_t>{5000, 30000, 100000} : std::vector<int64_t>{1000, 3000};
         for (int64_t n : sizes)
             for (int64_t classes : {int64_t{80}, int64_t{1}}) count(verify_nms<float>(o, n, classes, 0.5, o.seed + static_cast<uint64_t>(n + classes)));
-        if (!o.coco) count(verify_nms<double>(o, 2000, 5, 0.6, o.seed + 7));
+        if (!o.coco) {
+            count(verify_nms<double>(o, 2000, 5, 0.6, o.seed + 7));
+            count(verify_nms<float>(o, 3000, 1, 0.5, o.seed + 8, 100000));  // the mask in strips of 256 rows
+        }
     }
     std::printf("verify: %d passed, %d failed (scale %s, block %s)\n", passed, failed, o.coco ? "coco" : "small",
                 o.block == kBlockMax ? "max" : std::to_string(o.block).c_str());

@@ -63,6 +63,17 @@ inline const char* dw_host_plan_weighting(const char* request) {
     return text.c_str();
 }
 
+// The kernel part of NMS (launch/dw_plan.h) for "N THRESHOLD [BUDGET]", or "error: ...".
+inline const char* dw_host_plan_nms(const char* request) {
+    static thread_local std::string text;
+    try {
+        text = dw_plan::nms_from_text(request);
+    } catch (const std::exception& e) {
+        text = std::string("error: ") + e.what();
+    }
+    return text.c_str();
+}
+
 // Runs a kernel on the CPU. Returns 0, or −1 with a message in error (NUL-terminated, truncated to capacity).
 inline int dw_host_launch(const char* name, const char* signature, int grid_x, int grid_y, int grid_z, int block_x,
                           int block_y, int block_z, void** params, char* error, int error_capacity) {

@@ -4,12 +4,16 @@
 // between. Host code only (no kernel); both executors map its buffers to their memory (libtorch tensors, harness
 // buffers) and launch by name with cuLaunchKernel's parameter convention.
 //
-// Two phases, with the one host read of the batch between them:
+// For NMS it plans the kernel part (after the sorts, which each side does with its own library): the class-run ends,
+// then per strip of row tiles (the mask bounded by a memory budget) the mask and gather launches.
+//
+// The weighting has two phases, with the one host read of the batch between them:
 //   phase 1 (sizes only)          the layout (gt_image, gt_end, image_gt_begin), COUNTS (2·G int32, zeroed) and the
 //                                 dw_count_inside launch; then the executor reads COUNTS
 //   phase 2 (sizes and counts)    LONGS / REALS / INTS sizes, per-image views, the other four launches
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <sstream>
 #include <stdexcept>
@@ -20,27 +24,30 @@ namespace dw_plan {
 
 // The buffers a plan refers to. Element types: XY, STRIDES, GT_BOXES, CLS, OBJ, DIST, REALS: the batch's (float32 or
 // float64); GT_LABELS, LAYOUT, LONGS: int64; COUNTS, INTS: int32.
-enum Buffer : int { XY, STRIDES, GT_BOXES, GT_LABELS, CLS, OBJ, DIST, LAYOUT, COUNTS, LONGS, REALS, INTS, NUM_BUFFERS };
-inline const char* buffer_name(int b) {
-    static const char* names[] = {"xy", "strides", "gt_boxes", "gt_labels", "cls", "obj", "dist",
-                                  "layout", "counts", "longs", "reals", "ints"};
-    return names[b];
-}
+// NMS: SORTED_BOXES the batch's type; SORTED_LABELS, NMS_LONGS (class ends, then the removed bitset), MASK: int64
+// (the mask's uint64 words); KEEP: uint8.
+enum Buffer : int {
+    XY, STRIDES, GT_BOXES, GT_LABELS, CLS, OBJ, DIST, LAYOUT, COUNTS, LONGS, REALS, INTS,
+    SORTED_BOXES, SORTED_LABELS, NMS_LONGS, MASK, KEEP, NUM_BUFFERS
+};
 
 struct Arg {
-    char kind;           // 'T' a view of a buffer, 'l' int64, 'r' a real of the batch's type, 'i' int32
+    char kind;           // 'T' a view of a buffer, 'l' int64, 'r' a real of the batch's type, 'd' a double
     int buffer = -1;     // 'T'
     int64_t offset = 0;  // 'T': first element
     int64_t count = 0;   // 'T': elements (0: an empty view, passed as a null pointer)
-    int64_t i = 0;       // 'l', 'i'
-    double r = 0;        // 'r'
+    int64_t i = 0;       // 'l'
+    double r = 0;        // 'r', 'd'
 };
 
 struct Launch {
-    std::string family;   // kernel name without the dtype suffix (dw_count_inside → dw_count_inside_f32)
+    std::string family;   // kernel name, without the dtype suffix when typed (dw_count_inside → dw_count_inside_f32)
     int64_t grid_x = 1;   // blocks, or with per_thread > 0: ceil(per_thread / block)
     int64_t per_thread = 0;
     std::vector<Arg> args;
+    int64_t grid_y = 1;
+    int fixed_block = 0;  // > 0: this block size, not the caller's (dw_nms_mask: one thread per tile row)
+    bool typed = true;    // the kernel exists per dtype (_f32 / _f64)
 };
 
 // A view of one image's outputs: offsets and sizes in elements.
@@ -58,6 +65,7 @@ struct Plan {
     int64_t pos_weight = 0, neg_value = 0, max_iou = 0, sum_weight = 0, factor = 0;  // REALS
     std::vector<ImageViews> images;
     std::vector<Launch> launches;
+    int64_t mask = 0, nms_longs = 0;  // NMS: MASK and NMS_LONGS elements (the removed bitset, zeroed, at nms_longs − words)
 };
 
 // The DwConstants the kernels take, in DwConstants' order (dev.dwjava.core.dw.DwConstants).
@@ -74,6 +82,46 @@ inline Arg view(int buffer, int64_t offset, int64_t count) {
 }
 inline Arg i64(int64_t v) { Arg a{'l'}; a.i = v; return a; }
 inline Arg real(double v) { Arg a{'r'}; a.r = v; return a; }
+inline Arg f64(double v) { Arg a{'d'}; a.r = v; return a; }
+
+constexpr int64_t kNmsTile = 64;                       // DW_NMS_TILE
+constexpr int64_t kNmsMaxBoxes = 2048LL * kNmsTile;    // the gather's shared bitset (DW_NMS_MAX_WORDS words)
+constexpr int64_t kNmsMaskBudgetBytes = 64LL << 20;    // KernelNms.MASK_BUDGET_BYTES
+
+// Row tiles per mask strip for n boxes under the budget: at least one.
+inline int64_t nms_tiles_per_strip(int64_t n, int64_t budget) {
+    int64_t words = (n + kNmsTile - 1) / kNmsTile;
+    return std::max<int64_t>(1, std::min<int64_t>(words, budget / (kNmsTile * words * 8)));
+}
+
+// The kernel part of class-aware NMS over n boxes grouped by class in descending score (SORTED_BOXES, SORTED_LABELS):
+// class-run ends into NMS_LONGS[0, n), the removed bitset at NMS_LONGS[n, n + words) (zeroed by the executor), then
+// per strip the mask (MASK, at most the budget) and the gather into KEEP (zeroed).
+inline Plan nms(int64_t n, double threshold, int64_t budget = kNmsMaskBudgetBytes) {
+    if (n < 1 || n > kNmsMaxBoxes) throw std::invalid_argument("NMS plans 1 to " + std::to_string(kNmsMaxBoxes) + " boxes");
+    Plan p;
+    const int64_t words = (n + kNmsTile - 1) / kNmsTile, strip = nms_tiles_per_strip(n, budget);
+    p.nms_longs = n + words;
+    p.mask = std::min<int64_t>(n, strip * kNmsTile) * words;
+    Launch ends{"dw_nms_class_end", 0, n, {view(SORTED_LABELS, 0, n), i64(n), view(NMS_LONGS, 0, n)}};
+    ends.typed = false;
+    p.launches.push_back(ends);
+    for (int64_t tile0 = 0; tile0 < words; tile0 += strip) {
+        const int64_t tiles = std::min<int64_t>(strip, words - tile0);
+        Launch mask{"dw_nms_mask", words, 0,
+                    {view(SORTED_BOXES, 0, 4 * n), view(SORTED_LABELS, 0, n), i64(n), f64(threshold), i64(tile0),
+                     view(MASK, 0, p.mask)}};
+        mask.grid_y = tiles;
+        mask.fixed_block = static_cast<int>(kNmsTile);
+        p.launches.push_back(mask);
+        Launch gather{"dw_nms_gather_keep", 1, 0,
+                      {view(MASK, 0, p.mask), view(NMS_LONGS, 0, n), i64(n), i64(tile0), i64(tile0 + tiles),
+                       view(NMS_LONGS, n, words), view(KEEP, 0, n)}};
+        gather.typed = false;
+        p.launches.push_back(gather);
+    }
+    return p;
+}
 
 // Phase 1: gt_begin has B + 1 entries (image b's GTs are [gt_begin[b], gt_begin[b + 1])); nothing is launched when
 // the batch has no GT.
@@ -154,7 +202,8 @@ inline Plan weighting_phase2(int64_t num_points, int64_t num_classes, const std:
 //   layout V...            sizes longs L reals R ints I counts C
 //   outputs pair_point pair_gt neg_index num_good pos_weight neg_value max_iou sum_weight factor   (offsets)
 //   image GT_BEGIN GT_COUNT PAIR_BEGIN PAIRS NEGATIVES
-//   launch FAMILY GRID_X PER_THREAD ARG...   with ARG  T:BUFFER:OFFSET:COUNT | l:V | r:V
+//   nms MASK NMS_LONGS
+//   launch FAMILY GRID_X PER_THREAD GRID_Y FIXED_BLOCK TYPED ARG...   with ARG  T:BUFFER:OFFSET:COUNT | l:V | r:V | d:V
 inline std::string to_text(const Plan& p) {
     std::ostringstream o;
     o.precision(17);
@@ -166,11 +215,13 @@ inline std::string to_text(const Plan& p) {
     for (const ImageViews& v : p.images) {
         o << "image " << v.gt_begin << ' ' << v.gt_count << ' ' << v.pair_begin << ' ' << v.pairs << ' ' << v.negatives << '\n';
     }
+    o << "nms " << p.mask << ' ' << p.nms_longs << '\n';
     for (const Launch& l : p.launches) {
-        o << "launch " << l.family << ' ' << l.grid_x << ' ' << l.per_thread;
+        o << "launch " << l.family << ' ' << l.grid_x << ' ' << l.per_thread << ' ' << l.grid_y << ' ' << l.fixed_block << ' '
+          << (l.typed ? 1 : 0);
         for (const Arg& a : l.args) {
             if (a.kind == 'T') o << " T:" << a.buffer << ':' << a.offset << ':' << a.count;
-            else if (a.kind == 'r') o << " r:" << a.r;
+            else if (a.kind == 'r' || a.kind == 'd') o << ' ' << a.kind << ':' << a.r;
             else o << ' ' << a.kind << ':' << a.i;
         }
         o << '\n';
@@ -195,6 +246,17 @@ inline std::string weighting_from_text(const std::string& request) {
     if (!in.eof()) throw std::invalid_argument("bad plan request: " + request);
     return to_text(counts.empty() ? weighting_phase1(num_points, gt_begin)
                                   : weighting_phase2(num_points, num_classes, gt_begin, counts, k));
+}
+
+// "N THRESHOLD [BUDGET]" → the NMS plan as text.
+inline std::string nms_from_text(const std::string& request) {
+    std::istringstream in(request);
+    int64_t n = 0, budget = kNmsMaskBudgetBytes;
+    double threshold = 0;
+    in >> n >> threshold;
+    if (!in) throw std::invalid_argument("bad plan request: " + request);
+    if (!(in >> budget)) budget = kNmsMaskBudgetBytes;
+    return to_text(nms(n, threshold, budget));
 }
 
 }  // namespace dw_plan

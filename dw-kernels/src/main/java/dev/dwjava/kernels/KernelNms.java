@@ -50,7 +50,7 @@ public final class KernelNms implements Nms {
         this.maskBudget = maskBudget;
     }
 
-    /** Row tiles (of 64 boxes) per mask strip for n boxes under the budget: at least 1. */
+    /** Row tiles (of 64 boxes) per mask strip for n boxes under the budget: at least 1 (the launch layer's rule). */
     static long tilesPerStrip(long n, long maskBudget) {
         long words = (n + TILE - 1) / TILE;
         return Math.max(1, Math.min(words, maskBudget / (TILE * words * Long.BYTES)));
@@ -85,34 +85,18 @@ public final class KernelNms implements Nms {
         Tensor order = byScore.index_select(0, grouping);
         Tensor sortedBoxes = boxes.index_select(0, order).contiguous();
         Tensor sortedLabels = labelsByScore.index_select(0, grouping).contiguous();
-        long words = (n + TILE - 1) / TILE;
-        Tensor longs = Tensors.empty(Tensors.optionsLike(boxes, ScalarType.Long), n + words);
-        Tensor classEnd = longs.narrow(0, 0, n);
-        Tensor removed = longs.narrow(0, n, words).zero_();
-        String k = "dw_nms_class_end";
-        int block = launcher.blockFor(k, 0);
-        try (KernelArgs args = new KernelArgs().tensor("sorted labels", sortedLabels, ScalarType.Long).i64(n)
-                .tensor("class end", classEnd, ScalarType.Long)) {
-            launcher.launch(k, (n + block - 1) / block, 1, block, args);
-        }
-        long stripTiles = tilesPerStrip(n, maskBudget);
+        // The kernel part comes from the launch layer (launch/dw_plan.h, shared with the harness): class-run ends,
+        // then per strip of rows the mask and the gather.
+        LaunchPlan plan = LaunchPlan.nms(n, iouThreshold, maskBudget);
+        Tensor[] buffers = new Tensor[LaunchPlan.NUM_BUFFERS];
+        buffers[LaunchPlan.SORTED_BOXES] = sortedBoxes.reshape(-1);
+        buffers[LaunchPlan.SORTED_LABELS] = sortedLabels;
+        buffers[LaunchPlan.NMS_LONGS] = torch.zeros(new long[] {plan.nmsLongs}, Tensors.optionsLike(boxes, ScalarType.Long));
         // int64 storage for the uint64 words; only tiles at or right of the diagonal are written, and only they are read.
-        Tensor mask = Tensors.empty(Tensors.optionsLike(boxes, ScalarType.Long), Math.min(n, stripTiles * TILE) * words);
+        buffers[LaunchPlan.MASK] = Tensors.empty(Tensors.optionsLike(boxes, ScalarType.Long), plan.mask);
         Tensor keep = torch.zeros(new long[] {n}, Tensors.optionsLike(boxes, ScalarType.Byte));
-        String maskKernel = dtype.kernel("dw_nms_mask"), gather = "dw_nms_gather_keep";
-        int gatherThreads = launcher.blockFor(gather, gatherBlock);
-        for (long tile0 = 0; tile0 < words; tile0 += stripTiles) {
-            long tiles = Math.min(stripTiles, words - tile0);
-            try (KernelArgs args = new KernelArgs().tensor("boxes", sortedBoxes, st).tensor("labels", sortedLabels, ScalarType.Long)
-                    .i64(n).f64(iouThreshold).i64(tile0).tensor("mask", mask, ScalarType.Long)) {
-                launcher.launch(maskKernel, words, tiles, TILE, args);
-            }
-            try (KernelArgs args = new KernelArgs().tensor("mask", mask, ScalarType.Long).tensor("class end", classEnd, ScalarType.Long)
-                    .i64(n).i64(tile0).i64(tile0 + tiles).tensor("removed", removed, ScalarType.Long)
-                    .tensor("keep", keep, ScalarType.Byte)) {
-                launcher.launch(gather, 1, 1, gatherThreads, args);
-            }
-        }
+        buffers[LaunchPlan.KEEP] = keep;
+        plan.run(launcher, dtype, st, buffers, gatherBlock);
         // Survivors by descending score, ties by input index (the order CpuNms returns): the flags back in score order.
         Tensor keptByScore = torch.zeros(new long[] {n}, Tensors.optionsLike(boxes, ScalarType.Byte)).index_copy_(0, grouping, keep);
         return byScore.masked_select(keptByScore.to(ScalarType.Bool));

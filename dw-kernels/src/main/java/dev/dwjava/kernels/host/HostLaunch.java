@@ -42,6 +42,9 @@ public final class HostLaunch {
     /** The DW weighting's launch plan ({@code launch/dw_plan.h}) for a request in its text form, or "error: ...". */
     public static native @Cast("const char*") String dw_host_plan_weighting(String request);
 
+    /** The kernel part of NMS ({@code launch/dw_plan.h}) for "N THRESHOLD [BUDGET]", or "error: ...". */
+    public static native @Cast("const char*") String dw_host_plan_nms(String request);
+
     /** The parameter signature a kernel was compiled with, or "" for an unknown name. */
     public static native @Cast("const char*") String dw_host_kernel_signature(String name);
 }
