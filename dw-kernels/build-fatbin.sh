@@ -11,10 +11,12 @@ if [[ -z "$nvcc" ]]; then
   exit 0
 fi
 mkdir -p "$(dirname "$out")"
-if [[ -f "$out" && "$out" -nt "$src" && -z "$(find "$(dirname "$src")" -newer "$out" -name '*.cu*' -print -quit)" ]]; then
+if [[ -f "$out" && "$out" -nt "$src" && "$out" -nt "$0" && -z "$(find "$(dirname "$src")" -newer "$out" \( -name '*.cu*' -o -name '*.h' -o -name '*.hpp' \) -print -quit)" ]]; then
   exit 0  # up to date
 fi
-"$nvcc" -fatbin -O3 -std=c++17 \
+# -fmad=false: no multiply-add contraction, so every product and sum is rounded as on the CPU and the IoU values (and
+# with them the thresholds IoU >= 0.5, the P_neg branch and the NMS test) are the CPU path's bit for bit.
+"$nvcc" -fatbin -O3 -std=c++17 -fmad=false \
   -gencode arch=compute_80,code=sm_80 \
   -gencode arch=compute_90,code=sm_90 \
   -gencode arch=compute_90,code=compute_90 \

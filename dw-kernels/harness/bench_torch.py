@@ -11,7 +11,10 @@ Times, with the same sizes and input distributions as `dw_kernel_harness bench`:
     w = exp(5t) t prior / max(sum_gt exp(3t) t prior, 1e-12), u = c IoU^2 - c with c = 1/(0.25 - 1), min-max per GT
     with hi = min(1, max u), (u - lo + 1e-12) / (hi - lo + 1e-12), 1 where IoU < 0.5, the last-writer de-duplication
     of the P_neg entries (sort + unique_consecutive + scatter_reduce), and the per-GT diagnostics.
-Timing is wall clock between torch.cuda.synchronize() calls (median of --runs after --warmup).
+  * torchvision.ops.box_iou at 20,000 x 50 (the harness's pairwise IoU).
+On CUDA the time of one run is measured with CUDA events around it (the median of --runs after --warmup); on the CPU,
+wall clock. --dw-cases and --nms-sizes choose other sizes, --csv writes key,median_ms,min_ms,max_ms rows with the keys
+of `dw_kernel_harness bench --csv` (gpu_check.sh joins them).
 
   python3 bench_torch.py                      # GPU, full sizes
   python3 bench_torch.py --device cpu --scale small
@@ -227,69 +230,96 @@ def timed(fn, device, runs, warmup):
     synchronize(device)
     ms = []
     for _ in range(runs):
-        synchronize(device)
-        t0 = time.perf_counter()
-        fn()
-        synchronize(device)
-        ms.append((time.perf_counter() - t0) * 1e3)
+        if device.type == "cuda":
+            start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            fn()
+            stop.record()
+            stop.synchronize()
+            ms.append(start.elapsed_time(stop))
+        else:
+            t0 = time.perf_counter()
+            fn()
+            ms.append((time.perf_counter() - t0) * 1e3)
     return statistics.median(ms), min(ms), max(ms)
 
 
 def load_torchvision_ops():
     try:
-        from torchvision.ops import batched_nms, nms  # noqa: F401
-        return nms, batched_nms
+        from torchvision.ops import batched_nms, box_iou, nms  # noqa: F401
+        return nms, batched_nms, box_iou
     except Exception as e:  # ImportError, or a torchvision build that does not match torch
         print(f"torchvision.ops unavailable ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}): "
               f"skipping the NMS baselines", file=sys.stderr)
-        return None, None
+        return None, None, None
+
+
+def parse_dw_cases(text):
+    cases = []
+    for item in text.split(","):
+        g, _, b = item.partition(":")
+        cases.append((int(g), int(b)))
+    return cases
 
 
 def bench(args, device):
     full = args.scale == "full"
-    rows = []
+    rows = []  # (key, name, size, median, min, max, note)
     if "dw" in args.only:
         h, w = (800, 1088) if full else (320, 480)
-        num_gt, num_classes, batch = (50 if full else 20), 80, 2
-        g = torch.Generator().manual_seed(args.seed)
+        num_classes = 80
         xy, strides = fpn_points(h, w, torch.float32, device)
-        images = [dw_image(g, h, w, num_gt, num_classes, xy, torch.float32, device) for _ in range(batch)]
-        out = []
+        for num_gt, batch in parse_dw_cases(args.dw_cases or ("50:2" if full else "20:2")):
+            g = torch.Generator().manual_seed(args.seed)
+            images = [dw_image(g, h, w, num_gt, num_classes, xy, torch.float32, device) for _ in range(batch)]
+            out = []
 
-        def run():
-            out.clear()
-            for boxes, labels, cls, obj, dist in images:
-                out.append(dw_assign(xy, strides, boxes, labels, cls, obj, dist))
+            def run():
+                out.clear()
+                for boxes, labels, cls, obj, dist in images:
+                    out.append(dw_assign(xy, strides, boxes, labels, cls, obj, dist))
 
-        med, lo, hi = timed(run, device, args.runs, args.warmup)
-        note = "n=" + "+".join(str(o[0].numel()) for o in out) + " pairs, m=" + "+".join(str(o[3].numel()) for o in out)
-        rows.append(("dw_weighting torch f32", f"{h}x{w} P={xy.shape[0]} G={num_gt} C={num_classes} batch {batch}",
-                     med, lo, hi, note))
+            med, lo, hi = timed(run, device, args.runs, args.warmup)
+            note = f"n={sum(o[0].numel() for o in out)} pairs, m={sum(o[3].numel() for o in out)}, image after image"
+            rows.append((f"dw G={num_gt} B={batch}", "dw_weighting torch f32",
+                         f"{h}x{w} P={xy.shape[0]} G={num_gt} C={num_classes} batch {batch}", med, lo, hi, note))
 
-    if "nms" in args.only:
-        nms, batched_nms = load_torchvision_ops()
-        if nms is not None:
-            for n in ((5000, 30000) if full else (1000, 3000)):
-                for classes in (80, 1):
-                    g = torch.Generator().manual_seed(args.seed + n * 7 + classes)
-                    boxes = random_boxes(g, n, torch.float32, device)
-                    scores = random_scores(g, n, torch.float32, device)
-                    labels = torch.randint(classes, (n,), generator=g).to(device)
-                    kept = []
-                    if classes > 1:
-                        fn = lambda: kept.append(batched_nms(boxes, scores, labels, 0.5))  # noqa: E731
-                        name = "torchvision batched_nms"
-                    else:
-                        fn = lambda: kept.append(nms(boxes, scores, 0.5))  # noqa: E731
-                        name = "torchvision nms"
-                    med, lo, hi = timed(fn, device, args.runs, args.warmup)
-                    rows.append((name, f"N={n} classes={classes} thr=0.5", med, lo, hi, f"kept={kept[-1].numel()}"))
+    nms, batched_nms, box_iou = load_torchvision_ops()
+    if "nms" in args.only and nms is not None:
+        sizes = [int(v) for v in (args.nms_sizes or ("5000,30000" if full else "1000,3000")).split(",")]
+        for n in sizes:
+            for classes in (80, 1):
+                g = torch.Generator().manual_seed(args.seed + n * 7 + classes)
+                boxes = random_boxes(g, n, torch.float32, device)
+                scores = random_scores(g, n, torch.float32, device)
+                labels = torch.randint(classes, (n,), generator=g).to(device)
+                kept = []
+                if classes > 1:
+                    fn = lambda: kept.append(batched_nms(boxes, scores, labels, 0.5))  # noqa: E731
+                    name = "torchvision batched_nms"
+                else:
+                    fn = lambda: kept.append(nms(boxes, scores, 0.5))  # noqa: E731
+                    name = "torchvision nms"
+                med, lo, hi = timed(fn, device, args.runs, args.warmup)
+                rows.append((f"nms N={n} C={classes}", name, f"N={n} classes={classes} thr=0.5", med, lo, hi,
+                             f"kept={kept[-1].numel()}"))
+    if "iou" in args.only and box_iou is not None:
+        n, m = (20000, 50) if full else (2000, 50)
+        g = torch.Generator().manual_seed(args.seed + 99)
+        a = random_boxes(g, n, torch.float32, device)
+        b = random_boxes(g, m, torch.float32, device)
+        med, lo, hi = timed(lambda: box_iou(a, b), device, args.runs, args.warmup)
+        rows.append((f"iou {n}x{m}", "torchvision box_iou", f"{n}x{m}", med, lo, hi, ""))
 
     print(f"\n{'benchmark':<26} {'size':<44} {'median ms':>10} {'min ms':>10} {'max ms':>10}  notes")
     print("-" * 120)
-    for name, size, med, lo, hi, note in rows:
+    for _, name, size, med, lo, hi, note in rows:
         print(f"{name:<26} {size:<44} {med:10.3f} {lo:10.3f} {hi:10.3f}  {note}")
     print(f"\n{args.warmup} warm-up + {args.runs} timed runs, scale {args.scale}, seed {args.seed}")
+    if args.csv:
+        with open(args.csv, "w") as f:
+            for key, _, _, med, lo, hi, _ in rows:
+                f.write(f"{key},{med},{lo},{hi}\n")
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -340,7 +370,7 @@ def close(expected, got, tol):
 
 
 def check_cases(args, device):
-    _, batched_nms = load_torchvision_ops()
+    _, batched_nms, _ = load_torchvision_ops()
     files = sorted(glob.glob(os.path.join(args.check_cases, "*.dwcase")))
     if not files:
         print(f"no .dwcase files in {args.check_cases}", file=sys.stderr)
@@ -400,7 +430,10 @@ def main():
     ap.add_argument("--runs", type=int, default=None, help="timed runs (default 30 on cuda, 3 on cpu)")
     ap.add_argument("--warmup", type=int, default=None, help="warm-up runs (default 5 on cuda, 1 on cpu)")
     ap.add_argument("--seed", type=int, default=1234)
-    ap.add_argument("--only", default="dw,nms", help="comma-separated subset of dw,nms")
+    ap.add_argument("--only", default="dw,nms,iou", help="comma-separated subset of dw,nms,iou")
+    ap.add_argument("--dw-cases", default=None, help="G:B,... DW cases (default 50:2 full, 20:2 small)")
+    ap.add_argument("--nms-sizes", default=None, help="N,... NMS sizes (default 5000,30000 full, 1000,3000 small)")
+    ap.add_argument("--csv", default=None, help="also write key,median_ms,min_ms,max_ms rows to this file")
     ap.add_argument("--check-cases", metavar="DIR", help="run the DW baseline (and torchvision NMS) on the contract "
                     "cases in DIR instead of timing")
     args = ap.parse_args()

@@ -13,13 +13,16 @@
 // KernelBoxOverlaps, KernelPairPriors, KernelNms and KernelDwAssigner, and is shared, so the host build tests it.
 //
 // Usage:
-//   dw_kernel_harness check DIR [--block N] [--gather-block N] [--filter TEXT]
+//   dw_kernel_harness check DIR [--block N|max] [--gather-block N] [--filter TEXT]
+//   dw_kernel_harness limits                    each kernel's most threads per block
 //   dw_kernel_harness bench [--scale small|full] [--runs N] [--warmup N] [--block N] [--seed N] [--only LIST]
 
 #ifdef __CUDACC__
 #include <cuda_runtime.h>
 #include <cub/cub.cuh>
 #include "../src/main/cuda/dw_kernels.cu"
+#include "../src/main/cuda/dw_kernel_list.h"
+#include "../src/main/cuda/launch/dw_plan.h"
 #else
 #include "../src/main/cuda/host/dw_host.h"
 #endif
@@ -37,6 +40,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <tuple>
 #include <numeric>
 #include <random>
 #include <sstream>
@@ -79,17 +83,10 @@ extern "C" __global__ void dwh_gather_rows_i64(const int64_t* src, const int64_t
                                                int64_t* dst) {
     dwh_kernels::gather_rows(src, order, rows, width, dst);
 }
-// class_end[i] = end (exclusive) of the run of sorted_labels[i] in the ascending sorted_labels: an upper-bound search
-// (KernelNms computes it with unique_consecutive counts, cumsum and repeat_interleave).
-extern "C" __global__ void dwh_class_end(const int64_t* sorted_labels, int64_t n, int64_t* class_end) {
-    int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-    if (i >= n) return;
-    int64_t label = sorted_labels[i], lo = i + 1, hi = n;
-    while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (sorted_labels[mid] > label) hi = mid; else lo = mid + 1;
-    }
-    class_end[i] = lo;
+// dst[index[k]] = src[k] (index_copy_(0, index, src) of a flag vector).
+extern "C" __global__ void dwh_scatter_u8(const uint8_t* src, const int64_t* index, int64_t n, uint8_t* dst) {
+    int64_t k = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (k < n) dst[index[k]] = src[k];
 }
 
 namespace dwh {
@@ -192,6 +189,26 @@ inline void check_launch(const char* kernel) {
 
 // kernel<<<grid, block, 0, stream>>>(args...); arguments convert implicitly to the kernel's parameter types here, but
 // the host build checks their kinds against the kernel's signature (see below), as the Java launchers do.
+// The most threads per block of each library kernel (dw_kernel_list.h), as the driver reports it for the loaded code
+// (CudaKernelLauncher reads the same attribute).
+inline int max_threads(const std::string& name) {
+    static const std::map<std::string, int> limits = [] {
+        std::map<std::string, int> m;
+#define DWH_LIMIT(fn, synchronises, bound)                                                  \
+    {                                                                                        \
+        cudaFuncAttributes attributes{};                                                     \
+        DWH_CUDA(cudaFuncGetAttributes(&attributes, reinterpret_cast<const void*>(&fn)));   \
+        m[#fn] = attributes.maxThreadsPerBlock;                                              \
+    }
+        DW_KERNELS(DWH_LIMIT)
+#undef DWH_LIMIT
+        return m;
+    }();
+    auto it = limits.find(name);
+    if (it == limits.end()) throw Error("no kernel named " + name);
+    return it->second;
+}
+
 #define DWH_LAUNCH(kernel, grid, block, ...)                                  \
     do {                                                                      \
         kernel<<<(grid), (block), 0, ::dwh::stream()>>>(__VA_ARGS__);         \
@@ -202,11 +219,18 @@ inline void check_launch(const char* kernel) {
 
 inline void register_harness_kernels() {
     dw_host_kernel_signature("dw_nms_gather_keep");  // registers the library's kernels (once)
-    DW_REGISTER_KERNEL(dwh_iota_i64, false);
-    DW_REGISTER_KERNEL(dwh_gather_rows_f32, false);
-    DW_REGISTER_KERNEL(dwh_gather_rows_f64, false);
-    DW_REGISTER_KERNEL(dwh_gather_rows_i64, false);
-    DW_REGISTER_KERNEL(dwh_class_end, false);
+    DW_REGISTER_KERNEL(dwh_iota_i64, false, DW_MAX_BLOCK);
+    DW_REGISTER_KERNEL(dwh_gather_rows_f32, false, DW_MAX_BLOCK);
+    DW_REGISTER_KERNEL(dwh_gather_rows_f64, false, DW_MAX_BLOCK);
+    DW_REGISTER_KERNEL(dwh_gather_rows_i64, false, DW_MAX_BLOCK);
+    DW_REGISTER_KERNEL(dwh_scatter_u8, false, DW_MAX_BLOCK);
+}
+
+// The launch bound the host registry records for a library kernel (the constant nvcc compiles it with).
+inline int max_threads(const std::string& name) {
+    int m = dw_host_kernel_max_threads(name.c_str());
+    if (m <= 0) throw Error("no kernel named " + name);
+    return m;
 }
 
 inline std::string backend_init() {
@@ -319,6 +343,12 @@ class DevBuf {
         return host;
     }
     std::vector<T> download() const { return download(size_); }
+    std::vector<T> download_range(size_t offset, size_t count) const {
+        if (offset + count > size_) throw Error("download beyond a buffer of " + std::to_string(size_));
+        std::vector<T> host(count);
+        copy_to_host(host.data(), ptr_ + offset, count * sizeof(T));
+        return host;
+    }
     void zero() { dev_memset(get(), 0, bytes()); }
 
   private:
@@ -331,6 +361,24 @@ inline unsigned grid_dim(int64_t blocks, const char* what) {
     return static_cast<unsigned>(blocks);
 }
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// --block max: each kernel at its own limit.
+constexpr int kBlockMax = -1;
+
+// KernelLauncher.blockFor: a requested block above the kernel's limit is refused; kBlockMax is the limit itself.
+inline int block_for(const std::string& kernel, int requested) {
+    int limit = max_threads(kernel);
+    if (requested == kBlockMax) return limit;
+    if (requested > limit) {
+        throw Error("block " + std::to_string(requested) + " exceeds the limit of " + kernel + ", " + std::to_string(limit) +
+                    " threads per block (its launch bound and registers); use at most " + std::to_string(limit));
+    }
+    return requested;
+}
+template <typename T>
+inline int block_for_t(const char* family, int requested) {
+    return block_for(std::string(family) + (std::is_same_v<T, float> ? "_f32" : "_f64"), requested);
+}
 
 // keys_in (n) sorted descending, stably (equal keys keep their input order); values_out = values_in in that order.
 // This is libtorch's scores.sort(stable=true, dim=0, descending=true) applied to an iota.
@@ -416,6 +464,7 @@ constexpr int kHelperBlock = 256;                                         // blo
 template <typename T>
 void run_pairwise_overlaps(const T* a, const T* b, int64_t n, int64_t m, bool giou, int block, T* out) {
     if (n * m == 0) return;
+    block = block_for_t<T>("dw_pairwise_overlaps", block);
     int32_t giou_flag = giou ? 1 : 0;
     T eps = static_cast<T>(kBoxEps);
     DWH_LAUNCH_T(T, dw_pairwise_overlaps, dim3(grid_dim(ceil_div(n * m, block), "overlaps")), dim3(block), a, b, n, m,
@@ -426,26 +475,34 @@ void run_pairwise_overlaps(const T* a, const T* b, int64_t n, int64_t m, bool gi
 template <typename T>
 void run_pair_priors(const T* xy, const T* stride, const T* boxes, int64_t n, int block, T* prior, T* ctr) {
     if (n == 0) return;
+    block = block_for_t<T>("dw_pair_priors", block);
     T two_sigma_sq = static_cast<T>(kTwoSigmaSquared);
     DWH_LAUNCH_T(T, dw_pair_priors, dim3(grid_dim(ceil_div(n, block), "priors")), dim3(block), xy, stride, boxes, n,
                  two_sigma_sq, prior, ctr);
 }
 
 template <typename T>
+void run_plan(const dw_plan::Plan& plan, void* const* base, int block);
+
+template <typename T>
 struct NmsWorkspace {
-    DevBuf<int64_t> iota, by_score, labels_by_score, order, sorted_labels, class_end, grouped, kept_by_index, kept, count;
-    DevBuf<T> sorted_scores, sorted_boxes, kept_scores, kept_scores_sorted;
+    DevBuf<int64_t> iota, by_score, labels_by_score, grouping, order, sorted_labels, class_end, removed, kept, count;
+    DevBuf<T> sorted_scores, sorted_boxes;
     DevBuf<uint64_t> mask;
-    DevBuf<uint8_t> keep, temp;
+    DevBuf<uint8_t> keep, keep_by_score, temp;
 };
 
-// KernelNms.batchedNms: two stable sorts group the boxes by class in descending score (ties: input order); the class
-// run ends; dw_nms_mask on a (words, words) grid of 64-thread blocks; dw_nms_gather_keep in one block of gather_block
-// threads; the survivors then ordered by descending score, ties by input index. Kept input indices land in w.kept;
-// returns their count.
+using dw_plan::kNmsMaskBudgetBytes;
+using dw_plan::nms_tiles_per_strip;
+
+// KernelNms.batchedNms: two stable sorts group the boxes by class in descending score (ties: input order);
+// dw_nms_class_end; per strip of row tiles (the mask bounded by kNmsMaskBudgetBytes) dw_nms_mask on a
+// (words, strip tiles) grid of 64-thread blocks and dw_nms_gather_keep in one block; the keep flags scattered back to
+// score order and the kept indices selected from the score order (descending score, ties by input index). Kept input
+// indices land in w.kept; returns their count, the one read to the host.
 template <typename T>
 int64_t run_nms(NmsWorkspace<T>& w, const T* boxes, const T* scores, const int64_t* labels, int64_t n, double threshold,
-                int gather_block) {
+                int gather_block, int64_t mask_budget = kNmsMaskBudgetBytes) {
     if (n == 0) {
         w.kept.resize(0);
         return 0;
@@ -463,43 +520,38 @@ int64_t run_nms(NmsWorkspace<T>& w, const T* boxes, const T* scores, const int64
     w.labels_by_score.resize(n);
     DWH_LAUNCH(dwh_gather_rows_i64, helper_grid, dim3(kHelperBlock), labels, static_cast<const int64_t*>(w.by_score.get()),
                n, one, w.labels_by_score.get());
+    // grouping: positions in the score order, stably by label; order = by_score[grouping].
     w.sorted_labels.resize(n);
+    w.grouping.resize(n);
+    sort_pairs_ascending_i64(w.labels_by_score.get(), w.sorted_labels.get(), w.iota.get(), w.grouping.get(), n, w.temp);
     w.order.resize(n);
-    sort_pairs_ascending_i64(w.labels_by_score.get(), w.sorted_labels.get(), w.by_score.get(), w.order.get(), n, w.temp);
+    DWH_LAUNCH(dwh_gather_rows_i64, helper_grid, dim3(kHelperBlock), static_cast<const int64_t*>(w.by_score.get()),
+               static_cast<const int64_t*>(w.grouping.get()), n, one, w.order.get());
 
     w.sorted_boxes.resize(4 * n);
     DWH_LAUNCH_T(T, dwh_gather_rows, dim3(grid_dim(ceil_div(4 * n, kHelperBlock), "nms helper")), dim3(kHelperBlock),
                  boxes, static_cast<const int64_t*>(w.order.get()), n, four, w.sorted_boxes.get());
-    w.class_end.resize(n);
-    DWH_LAUNCH(dwh_class_end, helper_grid, dim3(kHelperBlock), static_cast<const int64_t*>(w.sorted_labels.get()), n,
-               w.class_end.get());
-
-    const int64_t words = ceil_div(n, kNmsTile);
-    w.mask.resize(static_cast<size_t>(n * words));  // not cleared: only tiles at or right of the diagonal are written and read
+    // The kernel part from the launch layer (launch/dw_plan.h, as KernelNms): class-run ends, per strip mask + gather.
+    const dw_plan::Plan plan = dw_plan::nms(n, threshold, mask_budget);
+    w.removed.resize(static_cast<size_t>(plan.nms_longs));  // class ends, then the removed bitset
+    w.removed.zero();
+    w.mask.resize(static_cast<size_t>(plan.mask));  // not cleared: only tiles at or right of the diagonal are written and read
     w.keep.resize(n);
     w.keep.zero();
-    DWH_LAUNCH_T(T, dw_nms_mask, dim3(grid_dim(words, "nms mask"), grid_dim(words, "nms mask")), dim3(kNmsTile),
-                 static_cast<const T*>(w.sorted_boxes.get()), static_cast<const int64_t*>(w.sorted_labels.get()), n,
-                 threshold, w.mask.get());
-    DWH_LAUNCH(dw_nms_gather_keep, dim3(1), dim3(gather_block), static_cast<const uint64_t*>(w.mask.get()),
-               static_cast<const int64_t*>(w.class_end.get()), n, w.keep.get());
-
-    w.grouped.resize(n);
-    int64_t k = select_flagged(w.order.get(), w.keep.get(), n, w.grouped.get(), w.count, w.temp);
-    if (k == 0) {
-        w.kept.resize(0);
-        return 0;
-    }
-    // Descending score, ties by input index: sort the survivors by index, then stably by score.
-    w.kept_by_index.resize(k);
+    void* base[dw_plan::NUM_BUFFERS] = {};
+    base[dw_plan::SORTED_BOXES] = w.sorted_boxes.get();
+    base[dw_plan::SORTED_LABELS] = w.sorted_labels.get();
+    base[dw_plan::NMS_LONGS] = w.removed.get();
+    base[dw_plan::MASK] = w.mask.get();
+    base[dw_plan::KEEP] = w.keep.get();
+    run_plan<T>(plan, base, gather_block);
+    w.keep_by_score.resize(n);
+    w.keep_by_score.zero();
+    DWH_LAUNCH(dwh_scatter_u8, helper_grid, dim3(kHelperBlock), static_cast<const uint8_t*>(w.keep.get()),
+               static_cast<const int64_t*>(w.grouping.get()), n, w.keep_by_score.get());
+    w.kept.resize(n);
+    int64_t k = select_flagged(w.by_score.get(), w.keep_by_score.get(), n, w.kept.get(), w.count, w.temp);
     w.kept.resize(k);
-    sort_pairs_ascending_i64(w.grouped.get(), w.kept_by_index.get(), w.grouped.get(), w.kept.get(), k, w.temp);
-    w.kept_scores.resize(k);
-    w.kept_scores_sorted.resize(k);
-    DWH_LAUNCH_T(T, dwh_gather_rows, dim3(grid_dim(ceil_div(k, kHelperBlock), "nms helper")), dim3(kHelperBlock), scores,
-                 static_cast<const int64_t*>(w.kept_by_index.get()), k, one, w.kept_scores.get());
-    sort_pairs_descending(static_cast<const T*>(w.kept_scores.get()), w.kept_scores_sorted.get(),
-                          static_cast<const int64_t*>(w.kept_by_index.get()), w.kept.get(), k, w.temp);
     return k;
 }
 
@@ -510,95 +562,174 @@ struct DwConstants {
 };
 
 template <typename T>
-struct DwImage {  // one image's inputs on the device
+struct DwBatch {  // a batch's inputs on the device: the images share the points; GTs concatenated, predictions stacked
     DevBuf<T> xy, strides, gt_boxes, cls_logits, obj_logits, distances;
     DevBuf<int64_t> gt_labels;
-    int64_t num_points = 0, num_gt = 0, num_classes = 0;
+    std::vector<int64_t> gt_begin{0};  // image b's GTs are [gt_begin[b], gt_begin[b + 1])
+    int64_t num_points = 0, num_classes = 0;
+    int64_t images() const { return static_cast<int64_t>(gt_begin.size()) - 1; }
+    int64_t num_gt() const { return gt_begin.back(); }
+};
+
+// A view of a buffer (elements [offset, offset + size)), as the per-image views of the Java side.
+template <typename T>
+struct View {
+    const DevBuf<T>* buf = nullptr;
+    size_t offset = 0, size = 0;
+    std::vector<T> download(size_t count) const { return count ? buf->download_range(offset, count) : std::vector<T>(); }
+    std::vector<T> download() const { return download(size); }
 };
 
 template <typename T>
-struct DwWorkspace {  // outputs and scratch of one image; grow-only, reused between images and runs
-    DevBuf<int32_t> counts, neg_keep;
-    DevBuf<int64_t> pair_point, pair_gt, num_good, neg_index, neg_count;
-    DevBuf<T> pair_iou, pos_weight, neg_per_pair, max_iou, sum_weight, neg_value, neg_factor;
-    std::vector<int32_t> host_counts;
-    int64_t n = 0, m = 0;  // inside pairs; written P_neg entries
+struct DwWorkspace {  // the plan's buffers of one batch; grow-only, reused between runs
+    DevBuf<int32_t> counts_buf, ints;
+    DevBuf<int64_t> layout, longs;
+    DevBuf<T> reals;
+    // Views of the outputs (the batch's, all images)
+    View<int32_t> counts;
+    View<int64_t> pair_point, pair_gt, num_good, neg_index;
+    View<T> pos_weight, max_iou, sum_weight, neg_value, neg_factor;
+    std::vector<int64_t> n, m, pair_begin;  // per image: inside pairs, written P_neg entries, first pair
+    int64_t total_pairs = 0;
 };
 
-// KernelDwAssigner.assign: count_inside (grid G), read n = Σ counts, collect_pairs (grid G, skipped when n = 0),
-// gt_weights (grid G), neg_keep (grid ceil(n / block), skipped when n = 0), neg_compact (grid 1), read m. Nothing is
-// launched when G = 0.
+// A plan buffer's element: 'L' int64 (or uint64 words), 'I' int32, 'B' uint8, 'R' the batch's real type.
+inline char plan_element(int buffer) {
+    switch (buffer) {
+        case dw_plan::GT_LABELS: case dw_plan::LAYOUT: case dw_plan::LONGS: case dw_plan::SORTED_LABELS:
+        case dw_plan::NMS_LONGS: case dw_plan::MASK: return 'L';
+        case dw_plan::COUNTS: case dw_plan::INTS: return 'I';
+        case dw_plan::KEEP: return 'B';
+        default: return 'R';
+    }
+}
+inline size_t plan_element_bytes(int buffer, size_t real_bytes) {
+    char e = plan_element(buffer);
+    return e == 'L' ? 8 : e == 'I' ? 4 : e == 'B' ? 1 : real_bytes;
+}
+inline char plan_pointer_code(int buffer, bool f64) {
+    char e = plan_element(buffer);
+    return e != 'R' ? e : f64 ? 'D' : 'F';
+}
+
+#ifdef __CUDACC__
+// The library's kernels by name (dw_kernel_list.h), for launches from a plan.
+inline const void* kernel_function(const std::string& name) {
+    static const std::map<std::string, const void*> functions = {
+#define DWH_FUNCTION(fn, synchronises, bound) {#fn, reinterpret_cast<const void*>(&fn)},
+        DW_KERNELS(DWH_FUNCTION)
+#undef DWH_FUNCTION
+    };
+    auto it = functions.find(name);
+    if (it == functions.end()) throw Error("no kernel named " + name);
+    return it->second;
+}
+#endif
+
+// Runs a plan's launches (launch/dw_plan.h, the layer the Java launchers run too): buffer b at base[b], reals of T.
 template <typename T>
-void run_dw(const DwImage<T>& in, const DwConstants& constants, int block, DwWorkspace<T>& w) {
-    const int64_t num_points = in.num_points, num_gt = in.num_gt, num_classes = in.num_classes;
-    w.counts.resize(num_gt);
-    w.counts.zero();
-    if (num_gt > 0) {
-        DWH_LAUNCH_T(T, dw_count_inside, dim3(grid_dim(num_gt, "count_inside")), dim3(block),
-                     static_cast<const T*>(in.xy.get()), num_points, static_cast<const T*>(in.gt_boxes.get()),
-                     w.counts.get());
-    }
-    // First host read: n sizes the pair arrays (Java: counts.sum().item_long()).
-    int64_t n = 0;
-    if (num_gt > 0) {
-        w.host_counts.resize(num_gt);
-        copy_to_host(w.host_counts.data(), w.counts.get(), w.counts.bytes());
-        for (int32_t c : w.host_counts) n += c;
-    }
-    w.pair_point.resize(n);
-    w.pair_gt.resize(n);
-    w.pair_iou.resize(n);
-    w.pos_weight.resize(n);
-    w.neg_per_pair.resize(n);
-    w.max_iou.resize(num_gt);
-    w.num_good.resize(num_gt);
-    w.sum_weight.resize(num_gt);
-    w.neg_index.resize(n);
-    w.neg_value.resize(n);
-    w.neg_count.resize(1);
-    w.neg_count.zero();
-    w.neg_factor.resize(1);
-    w.neg_factor.zero();
-    if (num_gt > 0) {
-        const dim3 grid(grid_dim(num_gt, "dw"));
-        if (n > 0) {
-            DWH_LAUNCH_T(T, dw_collect_pairs, grid, dim3(block), static_cast<const T*>(in.xy.get()), num_points,
-                         static_cast<const T*>(in.gt_boxes.get()), static_cast<const int32_t*>(w.counts.get()),
-                         w.pair_point.get(), w.pair_gt.get());
+void run_plan(const dw_plan::Plan& plan, void* const* base, int block) {
+    for (const dw_plan::Launch& l : plan.launches) {
+        const std::string kernel = l.typed ? l.family + (std::is_same_v<T, float> ? "_f32" : "_f64") : l.family;
+        const int b = l.fixed_block > 0 ? l.fixed_block : block_for(kernel, block);
+        const int64_t grid = l.per_thread > 0 ? ceil_div(l.per_thread, b) : l.grid_x;
+        std::vector<uint64_t> slots(l.args.size());
+        std::vector<void*> params(l.args.size());
+        std::string signature;
+        for (size_t i = 0; i < l.args.size(); i++) {
+            const dw_plan::Arg& a = l.args[i];
+            if (a.kind == 'T') {
+                char* p = a.count ? static_cast<char*>(base[a.buffer]) + a.offset * plan_element_bytes(a.buffer, sizeof(T)) : nullptr;
+                std::memcpy(&slots[i], &p, sizeof p);
+                signature += plan_pointer_code(a.buffer, std::is_same_v<T, double>);
+            } else if (a.kind == 'l') {
+                std::memcpy(&slots[i], &a.i, sizeof a.i);
+                signature += 'l';
+            } else if (a.kind == 'd') {
+                std::memcpy(&slots[i], &a.r, sizeof a.r);
+                signature += 'd';
+            } else {
+                T v = static_cast<T>(a.r);
+                std::memcpy(&slots[i], &v, sizeof v);
+                signature += std::is_same_v<T, float> ? 'f' : 'd';
+            }
+            params[i] = &slots[i];
         }
-        // DwConstants pass as the kernel's element type (KernelArgs.real: (float) v for float32).
-        const T two_sigma_sq = static_cast<T>(constants.two_sigma_sq), loc_scale = static_cast<T>(constants.loc_scale),
-                pos_sharpness = static_cast<T>(constants.pos_sharpness),
-                norm_sharpness = static_cast<T>(constants.norm_sharpness),
-                neg_iou_threshold = static_cast<T>(constants.neg_iou_threshold),
-                neg_slope = static_cast<T>(constants.neg_slope), eps = static_cast<T>(constants.eps);
-        DWH_LAUNCH_T(T, dw_gt_weights, grid, dim3(block), static_cast<const T*>(in.xy.get()),
-                     static_cast<const T*>(in.strides.get()), static_cast<const T*>(in.gt_boxes.get()),
-                     static_cast<const int64_t*>(in.gt_labels.get()), static_cast<const T*>(in.cls_logits.get()),
-                     num_classes, static_cast<const T*>(in.obj_logits.get()), static_cast<const T*>(in.distances.get()),
-                     static_cast<const int32_t*>(w.counts.get()), static_cast<const int64_t*>(w.pair_point.get()),
-                     two_sigma_sq, loc_scale, pos_sharpness, norm_sharpness, neg_iou_threshold, neg_slope, eps,
-                     w.pair_iou.get(), w.pos_weight.get(), w.neg_per_pair.get(), w.max_iou.get(), w.num_good.get(),
-                     w.sum_weight.get());
-        // keep[k] = 1 unless a later GT of pair k's class also contains its point (the last writer wins).
-        w.neg_keep.resize(n);
-        if (n > 0) {
-            DWH_LAUNCH_T(T, dw_neg_keep, dim3(grid_dim(ceil_div(n, block), "neg_keep")), dim3(block),
-                         static_cast<const T*>(in.xy.get()), static_cast<const T*>(in.gt_boxes.get()),
-                         static_cast<const int64_t*>(in.gt_labels.get()), num_gt,
-                         static_cast<const int64_t*>(w.pair_point.get()), static_cast<const int64_t*>(w.pair_gt.get()), n,
-                         w.neg_keep.get());
+#ifdef __CUDACC__
+        DWH_CUDA(cudaLaunchKernel(kernel_function(kernel), dim3(grid_dim(grid, kernel.c_str()), grid_dim(l.grid_y, kernel.c_str())),
+                                  dim3(b), params.data(), 0, stream()));
+#else
+        char error[1024] = {0};
+        if (dw_host_launch(kernel.c_str(), signature.c_str(), static_cast<int>(grid_dim(grid, kernel.c_str())),
+                           static_cast<int>(grid_dim(l.grid_y, kernel.c_str())), 1, b, 1, 1,
+                           params.data(), error, static_cast<int>(sizeof error)) != 0) {
+            throw Error("host launch of " + kernel + " failed: " + error);
         }
-        DWH_LAUNCH_T(T, dw_neg_compact, dim3(1), dim3(block), static_cast<const int64_t*>(in.gt_labels.get()), num_classes,
-                     static_cast<const int64_t*>(w.pair_point.get()), static_cast<const int64_t*>(w.pair_gt.get()),
-                     static_cast<const T*>(w.neg_per_pair.get()), static_cast<const int32_t*>(w.neg_keep.get()), n,
-                     w.neg_index.get(), w.neg_value.get(), w.neg_count.get(), w.neg_factor.get());
+#endif
     }
-    // Second host read: m, the number of written P_neg entries (Java: negCount.item_long()).
-    int64_t m = 0;
-    if (num_gt > 0) copy_to_host(&m, w.neg_count.get(), sizeof m);
-    w.n = n;
-    w.m = m;
+}
+
+// KernelDwAssigner.assignBatch through the shared launch layer: phase 1 (the GT layout uploaded, dw_count_inside),
+// the one read of the counts, phase 2 (collect_pairs, gt_weights, neg_keep, neg_compact). Nothing is launched when the
+// batch has no GT.
+template <typename T>
+void run_dw(const DwBatch<T>& in, const DwConstants& constants, int block, DwWorkspace<T>& w) {
+    const int64_t num_gt = in.num_gt(), batch = in.images();
+    dw_plan::Plan first = dw_plan::weighting_phase1(in.num_points, in.gt_begin);
+    w.layout.upload(first.layout);
+    w.counts_buf.resize(static_cast<size_t>(first.counts));
+    w.counts_buf.zero();
+    void* base[dw_plan::NUM_BUFFERS] = {const_cast<T*>(in.xy.get()), const_cast<T*>(in.strides.get()),
+                                        const_cast<T*>(in.gt_boxes.get()), const_cast<int64_t*>(in.gt_labels.get()),
+                                        const_cast<T*>(in.cls_logits.get()), const_cast<T*>(in.obj_logits.get()),
+                                        const_cast<T*>(in.distances.get()), w.layout.get(), w.counts_buf.get(),
+                                        nullptr, nullptr, nullptr};
+    run_plan<T>(first, base, block);
+    dw_plan::Plan plan = first;
+    if (num_gt > 0) {
+        // The one read of the batch (Java: Tensors.toLongs(counts)).
+        std::vector<int32_t> host = w.counts_buf.download();
+        plan = dw_plan::weighting_phase2(in.num_points, in.num_classes, in.gt_begin,
+                                         std::vector<int64_t>(host.begin(), host.end()),
+                                         dw_plan::Constants{constants.two_sigma_sq, constants.loc_scale,
+                                                            constants.pos_sharpness, constants.norm_sharpness,
+                                                            constants.neg_iou_threshold, constants.neg_slope, constants.eps});
+    }
+    w.longs.resize(static_cast<size_t>(plan.longs));
+    w.ints.resize(static_cast<size_t>(plan.ints));
+    if (num_gt > 0) {
+        w.reals.resize(static_cast<size_t>(plan.reals));
+    } else {
+        w.reals.resize(static_cast<size_t>(batch));  // Σ(1 − P_neg) = 0 per image
+        w.reals.zero();
+        plan.factor = 0;
+    }
+    base[dw_plan::LONGS] = w.longs.get();
+    base[dw_plan::REALS] = w.reals.get();
+    base[dw_plan::INTS] = w.ints.get();
+    if (num_gt > 0) run_plan<T>(plan, base, block);
+
+    w.n.assign(batch, 0);
+    w.m.assign(batch, 0);
+    w.pair_begin.assign(batch, 0);
+    w.total_pairs = 0;
+    for (size_t b = 0; b < plan.images.size(); b++) {
+        w.n[b] = plan.images[b].pairs;
+        w.m[b] = plan.images[b].negatives;
+        w.pair_begin[b] = plan.images[b].pair_begin;
+        w.total_pairs += plan.images[b].pairs;
+    }
+    const size_t n = static_cast<size_t>(w.total_pairs), g = static_cast<size_t>(num_gt);
+    w.counts = {&w.counts_buf, 0, 2 * g};
+    w.pair_point = {&w.longs, static_cast<size_t>(plan.pair_point), n};
+    w.pair_gt = {&w.longs, static_cast<size_t>(plan.pair_gt), n};
+    w.neg_index = {&w.longs, static_cast<size_t>(plan.neg_index), n};
+    w.num_good = {&w.longs, static_cast<size_t>(plan.num_good), g};
+    w.pos_weight = {&w.reals, static_cast<size_t>(plan.pos_weight), n};
+    w.neg_value = {&w.reals, static_cast<size_t>(plan.neg_value), n};
+    w.max_iou = {&w.reals, static_cast<size_t>(plan.max_iou), g};
+    w.sum_weight = {&w.reals, static_cast<size_t>(plan.sum_weight), g};
+    w.neg_factor = {&w.reals, static_cast<size_t>(plan.factor), static_cast<size_t>(batch)};
 }
 
 // ================================================================================================================
@@ -844,9 +975,9 @@ std::string check_nms(const Case& c, const CheckOptions& o, Comparison& r) {
 
 template <typename T>
 std::string check_dw(const Case& c, const CheckOptions& o, Comparison& r) {
-    DwImage<T> in;
+    DwBatch<T> in;
     in.num_points = c.get("xy").dim(0);
-    in.num_gt = c.get("gt_boxes").dim(0);
+    in.gt_begin = {0, c.get("gt_boxes").dim(0)};
     in.num_classes = c.get("cls_logits").dim(1);
     in.xy = to_device<T>(c.get("xy"));
     in.strides = to_device<T>(c.get("strides"));
@@ -862,7 +993,7 @@ std::string check_dw(const Case& c, const CheckOptions& o, Comparison& r) {
     DwWorkspace<T> w;
     run_dw<T>(in, constants, o.block, w);
     dev_sync();
-    const int64_t n = w.n, m = w.m, g = in.num_gt;
+    const int64_t n = w.total_pairs, m = w.m[0], g = in.num_gt();
     const double tol = c.tolerance();
 
     r.exact("pair_point", c.get("expect_pair_point"), w.pair_point.download(), {n});
@@ -888,7 +1019,7 @@ std::string check_dw(const Case& c, const CheckOptions& o, Comparison& r) {
         r.close<T>("neg_value", c.get("expect_neg_value"), sorted_value, {m}, tol);
     }
     r.close<T>("neg_factor", c.get("expect_neg_factor"), w.neg_factor.download(1), {1}, tol * std::max<double>(1.0, double(m)));
-    r.exact("inside_count", c.get("expect_inside_count"), w.counts.download(), {g});
+    r.exact("inside_count", c.get("expect_inside_count"), w.counts.download(static_cast<size_t>(g)), {g});
     r.close<T>("max_iou", c.get("expect_max_iou"), w.max_iou.download(), {g}, tol);
     r.exact("num_good", c.get("expect_num_good"), w.num_good.download(), {g});
     r.close<T>("sum_weight", c.get("expect_sum_weight"), w.sum_weight.download(), {g}, tol * 10);
@@ -937,8 +1068,10 @@ inline int run_check(const std::string& dir, const CheckOptions& o, const std::s
         std::fprintf(stderr, "check: no .dwcase files in %s%s\n", dir.c_str(), filter.empty() ? "" : " matching the filter");
         return 2;
     }
-    std::printf("check: %zu cases in %s, block %d, gather block %d\n", files.size(), dir.c_str(), o.block,
-                o.gather_block ? o.gather_block : o.block);
+    const int gather = o.gather_block ? o.gather_block : o.block;
+    std::printf("check: %zu cases in %s, block %s, gather block %s\n", files.size(), dir.c_str(),
+                o.block == kBlockMax ? "max" : std::to_string(o.block).c_str(),
+                gather == kBlockMax ? "max" : std::to_string(gather).c_str());
     int failed = 0;
     for (const auto& file : files) {
         Comparison r;
@@ -1003,12 +1136,21 @@ void fpn_points(int h, int w, const std::vector<int>& strides, std::vector<T>& x
     }
 }
 
-// GT boxes of a few classes (a fifth are near-copies of an earlier box, same class), distances that are noisy
-// versions of the true distances to a containing box, logits ~ N(−2, 1.5²) and objectness ~ N(0, 1).
+// A batch's DW inputs on the host (images of one size share the points), as the device gets them.
 template <typename T>
-void upload_dw_image(Rng& r, int h, int w, int64_t num_gt, int64_t num_classes, const std::vector<T>& xy,
-                     const std::vector<T>& strides, DwImage<T>& img) {
-    const int64_t p = static_cast<int64_t>(strides.size());
+struct DwBatchHost {
+    std::vector<T> xy, strides, gt_boxes, cls_logits, obj_logits, distances;
+    std::vector<int64_t> gt_labels, gt_begin{0};
+    int64_t num_points = 0, num_classes = 0;
+    int64_t images() const { return static_cast<int64_t>(gt_begin.size()) - 1; }
+};
+
+// Appends one image: GT boxes of a few classes (a fifth are near-copies of an earlier box, same class), distances
+// that are noisy versions of the true distances to a containing box, logits ~ N(−2, 1.5²) and objectness ~ N(0, 1).
+template <typename T>
+void add_dw_image(Rng& r, int h, int w, int64_t num_gt, DwBatchHost<T>& batch) {
+    const std::vector<T>& xy = batch.xy;
+    const int64_t p = batch.num_points, num_classes = batch.num_classes;
     std::vector<double> boxes(static_cast<size_t>(4 * num_gt));
     std::vector<int64_t> labels(static_cast<size_t>(num_gt));
     for (int64_t k = 0; k < num_gt; k++) {
@@ -1039,20 +1181,38 @@ void upload_dw_image(Rng& r, int h, int w, int64_t num_gt, int64_t num_classes, 
             }
         }
     }
-    std::vector<T> cls(static_cast<size_t>(p * num_classes)), obj(static_cast<size_t>(p));
-    for (auto& v : cls) v = static_cast<T>(-2 + 1.5 * r.normal());
-    for (auto& v : obj) v = static_cast<T>(r.normal());
-    auto cast = [](const std::vector<double>& v) { return std::vector<T>(v.begin(), v.end()); };
-    img.num_points = p;
-    img.num_gt = num_gt;
-    img.num_classes = num_classes;
-    img.xy.upload(xy);
-    img.strides.upload(strides);
-    img.gt_boxes.upload(cast(boxes));
-    img.gt_labels.upload(labels);
-    img.cls_logits.upload(cls);
-    img.obj_logits.upload(obj);
-    img.distances.upload(cast(dist));
+    for (int64_t i = 0; i < p * num_classes; i++) batch.cls_logits.push_back(static_cast<T>(-2 + 1.5 * r.normal()));
+    for (int64_t i = 0; i < p; i++) batch.obj_logits.push_back(static_cast<T>(r.normal()));
+    for (double v : boxes) batch.gt_boxes.push_back(static_cast<T>(v));
+    for (double v : dist) batch.distances.push_back(static_cast<T>(v));
+    batch.gt_labels.insert(batch.gt_labels.end(), labels.begin(), labels.end());
+    batch.gt_begin.push_back(batch.gt_begin.back() + num_gt);
+}
+
+// A seeded batch of `images` images of h × w with num_gt GTs each.
+template <typename T>
+DwBatchHost<T> make_dw_batch(uint64_t seed, int h, int w, int64_t num_gt, int64_t num_classes, int images) {
+    DwBatchHost<T> batch;
+    fpn_points<T>(h, w, {8, 16, 32, 64, 128}, batch.xy, batch.strides);
+    batch.num_points = static_cast<int64_t>(batch.strides.size());
+    batch.num_classes = num_classes;
+    Rng r(seed);
+    for (int b = 0; b < images; b++) add_dw_image<T>(r, h, w, num_gt, batch);
+    return batch;
+}
+
+template <typename T>
+void upload_dw_batch(const DwBatchHost<T>& host, DwBatch<T>& dev) {
+    dev.num_points = host.num_points;
+    dev.num_classes = host.num_classes;
+    dev.gt_begin = host.gt_begin;
+    dev.xy.upload(host.xy);
+    dev.strides.upload(host.strides);
+    dev.gt_boxes.upload(host.gt_boxes);
+    dev.gt_labels.upload(host.gt_labels);
+    dev.cls_logits.upload(host.cls_logits);
+    dev.obj_logits.upload(host.obj_logits);
+    dev.distances.upload(host.distances);
 }
 
 // (n, 4) boxes in clusters of ~20 (so NMS has work), 2% degenerate (zero width); coordinates in [0, 1000).
@@ -1089,6 +1249,316 @@ std::vector<T> random_scores(Rng& r, int64_t n) {
 }
 
 // ================================================================================================================
+// CPU reference (verify mode): the DW weighting and class-aware NMS written out again, sequentially, from
+// docs/DW_SPEC.md and CpuNms, on the same inputs as the kernels. Per-pair quantities are computed in T with the
+// kernels' expression order (so, with -fmad=false on the device, IoUs and the decisions taken on them are identical);
+// sums run sequentially in double.
+// ================================================================================================================
+
+template <typename T>
+struct DwReference {  // one image
+    std::vector<int64_t> pair_point, pair_gt, inside_count, num_good, neg_index;
+    std::vector<double> pos_weight, max_iou, sum_weight, neg_value;
+    double neg_factor = 0;
+};
+
+template <typename T>
+T ref_overlap(const T* a, const T* b, bool giou, T eps) {
+    T area_a = (a[2] - a[0]) * (a[3] - a[1]);
+    T area_b = (b[2] - b[0]) * (b[3] - b[1]);
+    T w = std::max(std::min(a[2], b[2]) - std::max(a[0], b[0]), T(0));
+    T h = std::max(std::min(a[3], b[3]) - std::max(a[1], b[1]), T(0));
+    T inter = w * h;
+    T uni = std::max(area_a + area_b - inter, eps);
+    T iou = inter / uni;
+    if (!giou) return iou;
+    T ew = std::max(std::max(a[2], b[2]) - std::min(a[0], b[0]), T(0));
+    T eh = std::max(std::max(a[3], b[3]) - std::min(a[1], b[1]), T(0));
+    T enclose = std::max(ew * eh, eps);
+    return iou - (enclose - uni) / enclose;
+}
+
+template <typename T>
+bool ref_inside(T x, T y, const T* b) { return x > b[0] && y > b[1] && b[2] > x && b[3] > y; }
+
+template <typename T>
+DwReference<T> dw_reference(const DwBatchHost<T>& in, int64_t image, const DwConstants& c) {
+    DwReference<T> out;
+    const int64_t P = in.num_points, C = in.num_classes, g0 = in.gt_begin[image], g1 = in.gt_begin[image + 1];
+    const T* xy = in.xy.data();
+    const T* cls = in.cls_logits.data() + image * P * C;
+    const T* obj = in.obj_logits.data() + image * P;
+    const T* dist = in.distances.data() + image * P * 4;
+    const T k_two_sigma_sq = T(c.two_sigma_sq), k_loc = T(c.loc_scale), k_pos = T(c.pos_sharpness),
+            k_norm = T(c.norm_sharpness), k_thr = T(c.neg_iou_threshold), k_slope = T(c.neg_slope), k_eps = T(c.eps);
+    auto sigmoid = [](T v) { return T(1) / (T(1) + std::exp(-v)); };
+    std::vector<T> neg_per_pair;
+    for (int64_t g = g0; g < g1; g++) {
+        const T* box = &in.gt_boxes[4 * g];
+        const int64_t label = in.gt_labels[g];
+        size_t first = out.pair_point.size();
+        double norm = 0, best = -INFINITY;
+        T lo = T(INFINITY), hi = T(-INFINITY);
+        int64_t good = 0;
+        std::vector<T> numerators, us, ious;
+        for (int64_t p = 0; p < P; p++) {
+            T x = xy[2 * p], y = xy[2 * p + 1];
+            if (!ref_inside(x, y, box)) continue;
+            out.pair_point.push_back(p);
+            out.pair_gt.push_back(g - g0);
+            const T* d = dist + 4 * p;
+            T predicted[4] = {x - d[0], y - d[1], x + d[2], y + d[3]};
+            T target[4] = {x - (x - box[0]), y - (y - box[1]), x + (box[2] - x), y + (box[3] - y)};
+            T iou = ref_overlap(predicted, target, false, T(1e-6));
+            T giou_loss = T(1) - ref_overlap(predicted, target, true, T(1e-6));
+            T p_loc = std::exp(giou_loss * -k_loc);
+            T t = sigmoid(cls[p * C + label]) * sigmoid(obj[p]) * p_loc;
+            T cx = (box[0] + box[2]) / T(2), cy = (box[1] + box[3]) / T(2);
+            T dx = (x - cx) / in.strides[p], dy = (y - cy) / in.strides[p];
+            T prior = std::exp(-(dx * dx) / k_two_sigma_sq) * std::exp(-(dy * dy) / k_two_sigma_sq);
+            numerators.push_back(std::exp(t * k_pos) * t * prior);
+            norm += double(std::exp(t * k_norm) * t * prior);
+            T u = iou * iou * k_slope - k_slope;
+            lo = std::min(lo, u);
+            hi = std::max(hi, u);
+            best = std::max(best, double(iou));
+            good += iou >= k_thr;
+            us.push_back(u);
+            ious.push_back(iou);
+        }
+        hi = std::min(hi, T(1));
+        double z = std::max(norm, double(k_eps)), weight_sum = 0;
+        for (size_t q = 0; q < numerators.size(); q++) {
+            double w = double(numerators[q]) / z;
+            out.pos_weight.push_back(w);
+            weight_sum += w;
+            neg_per_pair.push_back(ious[q] < k_thr ? T(1) : (us[q] - lo + k_eps) / (hi - lo + k_eps));
+        }
+        out.inside_count.push_back(static_cast<int64_t>(out.pair_point.size() - first));
+        out.max_iou.push_back(numerators.empty() ? NAN : best);
+        out.num_good.push_back(good);
+        out.sum_weight.push_back(weight_sum);
+    }
+    // P_neg: the last write wins; pair order kept (the kernels' order).
+    for (size_t k = 0; k < out.pair_point.size(); k++) {
+        int64_t p = out.pair_point[k], g = g0 + out.pair_gt[k], label = in.gt_labels[g];
+        bool last = true;
+        for (int64_t later = g + 1; later < g1 && last; later++) {
+            last = !(in.gt_labels[later] == label && ref_inside(xy[2 * p], xy[2 * p + 1], &in.gt_boxes[4 * later]));
+        }
+        if (!last) continue;
+        out.neg_index.push_back(p * C + label);
+        out.neg_value.push_back(neg_per_pair[k]);
+        out.neg_factor += 1 - double(neg_per_pair[k]);
+    }
+    return out;
+}
+
+// Greedy class-aware NMS as CpuNms: by descending score (ties: input index), a box is kept unless a kept box of its
+// class has inter > thr · (area_i + area_j − inter) in double. Kept boxes are bucketed on a grid as wide as the widest
+// box, so only neighbouring cells are compared (exact: boxes that overlap lie in adjacent cells).
+template <typename T>
+std::vector<int64_t> nms_reference(const std::vector<T>& boxes, const std::vector<T>& scores,
+                                   const std::vector<int64_t>& labels, double thr) {
+    const int64_t n = static_cast<int64_t>(scores.size());
+    std::vector<int64_t> order(static_cast<size_t>(n));
+    std::iota(order.begin(), order.end(), int64_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return scores[a] > scores[b]; });
+    double cell = 1;
+    for (int64_t i = 0; i < n; i++) {
+        cell = std::max({cell, double(boxes[4 * i + 2]) - double(boxes[4 * i]), double(boxes[4 * i + 3]) - double(boxes[4 * i + 1])});
+    }
+    std::map<std::tuple<int64_t, int64_t, int64_t>, std::vector<int64_t>> grid;  // (label, cx, cy) → kept boxes
+    std::vector<int64_t> kept;
+    for (int64_t i : order) {
+        const T* a = &boxes[4 * i];
+        int64_t cx = static_cast<int64_t>(std::floor(double(a[0]) / cell)), cy = static_cast<int64_t>(std::floor(double(a[1]) / cell));
+        bool suppressed = false;
+        for (int64_t dx = -1; dx <= 1 && !suppressed; dx++) {
+            for (int64_t dy = -1; dy <= 1 && !suppressed; dy++) {
+                auto it = grid.find({labels[i], cx + dx, cy + dy});
+                if (it == grid.end()) continue;
+                for (int64_t j : it->second) {
+                    const T* b = &boxes[4 * j];
+                    double w = std::max(0.0, std::min(double(a[2]), double(b[2])) - std::max(double(a[0]), double(b[0])));
+                    double h = std::max(0.0, std::min(double(a[3]), double(b[3])) - std::max(double(a[1]), double(b[1])));
+                    double inter = w * h;
+                    double area_a = (double(a[2]) - double(a[0])) * (double(a[3]) - double(a[1]));
+                    double area_b = (double(b[2]) - double(b[0])) * (double(b[3]) - double(b[1]));
+                    if (inter > thr * (area_a + area_b - inter)) {
+                        suppressed = true;
+                        break;
+                    }
+                }
+            }
+        }
+        if (!suppressed) {
+            kept.push_back(i);
+            grid[{labels[i], cx, cy}].push_back(i);
+        }
+    }
+    return kept;
+}
+
+// ================================================================================================================
+// verify mode: COCO-scale kernels against the CPU reference on identical inputs
+// ================================================================================================================
+
+struct VerifyOptions {
+    bool coco = kOnGpu;
+    int block = kDefaultBlock;
+    uint64_t seed = 1234;
+    std::string only = "dw,nms";
+};
+
+struct Mismatch {
+    std::vector<std::string> problems;
+    double worst = 0;  // largest err / tol
+    void fail(const std::string& p) {
+        if (problems.size() < 4) problems.push_back(p);
+        else if (problems.size() == 4) problems.push_back("...");
+    }
+    template <typename A, typename B>
+    void exact(const std::string& what, const std::vector<A>& e, const std::vector<B>& g) {
+        if (e.size() != g.size()) return fail(what + ": " + std::to_string(e.size()) + " expected, " + std::to_string(g.size()) + " got");
+        for (size_t i = 0; i < e.size(); i++) {
+            if (static_cast<int64_t>(e[i]) != static_cast<int64_t>(g[i])) {
+                return fail(what + "[" + std::to_string(i) + "]: expected " + std::to_string(static_cast<int64_t>(e[i])) + " got " +
+                            std::to_string(static_cast<int64_t>(g[i])));
+            }
+        }
+    }
+    template <typename B>
+    void close(const std::string& what, const std::vector<double>& e, const std::vector<B>& g, double tol) {
+        if (e.size() != g.size()) return fail(what + ": " + std::to_string(e.size()) + " expected, " + std::to_string(g.size()) + " got");
+        for (size_t i = 0; i < e.size(); i++) {
+            double got = double(g[i]);
+            if (std::isnan(e[i]) || std::isnan(got)) {
+                if (std::isnan(e[i]) != std::isnan(got)) return fail(what + "[" + std::to_string(i) + "]: NaN mismatch");
+                continue;
+            }
+            double err = std::fabs(e[i] - got);
+            worst = std::max(worst, err / tol);
+            if (err > tol) {
+                char text[200];
+                std::snprintf(text, sizeof text, "%s[%zu]: expected %.9g got %.9g (tol %.1e)", what.c_str(), i, e[i], got, tol);
+                return fail(text);
+            }
+        }
+    }
+};
+
+template <typename T>
+bool verify_dw(const VerifyOptions& o, int h, int w, int64_t num_gt, int images, uint64_t seed) {
+    const int64_t num_classes = 80;
+    DwBatchHost<T> host = make_dw_batch<T>(seed, h, w, num_gt, num_classes, images);
+    DwBatch<T> dev;
+    upload_dw_batch(host, dev);
+    DwWorkspace<T> ws;
+    DwConstants k;
+    auto t0 = std::chrono::steady_clock::now();
+    run_dw<T>(dev, k, o.block, ws);
+    dev_sync();
+    double kernel_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    Mismatch r;
+    const double tol = std::is_same_v<T, float> ? 2e-5 : 1e-10;
+    std::vector<int64_t> pair_point = ws.pair_point.download(), pair_gt = ws.pair_gt.download(), neg_index = ws.neg_index.download();
+    std::vector<int64_t> num_good = ws.num_good.download();
+    std::vector<T> pos_weight = ws.pos_weight.download(), neg_value = ws.neg_value.download(), max_iou = ws.max_iou.download(),
+                   sum_weight = ws.sum_weight.download(), factor = ws.neg_factor.download();
+    std::vector<int32_t> counts = ws.counts.download();
+    int64_t pairs = 0, negs = 0;
+    t0 = std::chrono::steady_clock::now();
+    for (int64_t b = 0; b < images; b++) {
+        DwReference<T> e = dw_reference(host, b, k);
+        const std::string at = "image " + std::to_string(b) + " ";
+        const size_t p0 = static_cast<size_t>(ws.pair_begin[b]), nb = static_cast<size_t>(ws.n[b]), mb = static_cast<size_t>(ws.m[b]);
+        const size_t g0 = static_cast<size_t>(host.gt_begin[b]), gb = static_cast<size_t>(host.gt_begin[b + 1]) - g0;
+        auto slice = [](const auto& v, size_t from, size_t count) {
+            return std::vector<typename std::decay_t<decltype(v)>::value_type>(v.begin() + from, v.begin() + from + count);
+        };
+        r.exact(at + "inside_count", e.inside_count, slice(counts, g0, gb));
+        r.exact(at + "pair_point", e.pair_point, slice(pair_point, p0, nb));
+        r.exact(at + "pair_gt", e.pair_gt, slice(pair_gt, p0, nb));
+        r.exact(at + "num_good (IoU >= 0.5)", e.num_good, slice(num_good, g0, gb));
+        r.exact(at + "neg_index (P_neg entries)", e.neg_index, slice(neg_index, p0, mb));
+        r.close(at + "pos_weight", e.pos_weight, slice(pos_weight, p0, nb), tol);
+        r.close(at + "neg_value", e.neg_value, slice(neg_value, p0, mb), tol);
+        r.close(at + "max_iou", e.max_iou, slice(max_iou, g0, gb), tol);
+        r.close(at + "sum_weight", e.sum_weight, slice(sum_weight, g0, gb), tol * 10);
+        r.close(at + "neg_factor", std::vector<double>{e.neg_factor}, std::vector<T>{factor[b]}, tol * std::max<double>(1, double(mb)));
+        pairs += static_cast<int64_t>(nb);
+        negs += static_cast<int64_t>(mb);
+    }
+    double ref_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("verify dw %s P=%" PRId64 " G=%" PRId64 " batch %d  %s  n=%" PRId64 " m=%" PRId64 " worst err/tol %.3g  (kernels %.1f ms, "
+                "reference %.0f ms)\n", std::is_same_v<T, float> ? "f32" : "f64", host.num_points, num_gt, images,
+                r.problems.empty() ? "PASS" : "FAIL", pairs, negs, r.worst, kernel_ms, ref_ms);
+    for (const auto& p : r.problems) std::printf("    %s\n", p.c_str());
+    return r.problems.empty();
+}
+
+template <typename T>
+bool verify_nms(const VerifyOptions& o, int64_t n, int64_t classes, double thr, uint64_t seed,
+                int64_t budget = kNmsMaskBudgetBytes) {
+    Rng r(seed);
+    std::vector<T> boxes = random_boxes<T>(r, n), scores = random_scores<T>(r, n);
+    std::vector<int64_t> labels(static_cast<size_t>(n));
+    for (auto& v : labels) v = r.below(classes);
+    DevBuf<T> db, ds;
+    DevBuf<int64_t> dl;
+    db.upload(boxes);
+    ds.upload(scores);
+    dl.upload(labels);
+    NmsWorkspace<T> w;
+    int64_t k = run_nms<T>(w, db.get(), ds.get(), dl.get(), n, thr, o.block, budget);
+    std::vector<int64_t> got = w.kept.download(static_cast<size_t>(k));
+    std::vector<int64_t> expected = nms_reference(boxes, scores, labels, thr);
+    Mismatch m;
+    m.exact("kept", expected, got);
+    std::printf("verify nms %s N=%" PRId64 " classes=%" PRId64 " thr=%.1f  %s  kept %" PRId64 " (reference %zu), mask strips of %" PRId64
+                " rows\n", std::is_same_v<T, float> ? "f32" : "f64", n, classes, thr, m.problems.empty() ? "PASS" : "FAIL", k,
+                expected.size(), std::min<int64_t>(n, nms_tiles_per_strip(n, budget) * kNmsTile));
+    for (const auto& p : m.problems) std::printf("    %s\n", p.c_str());
+    return m.problems.empty();
+}
+
+inline bool listed(const std::string& list, const char* what) {
+    std::stringstream ss(list);
+    std::string item;
+    while (std::getline(ss, item, ','))
+        if (item == what) return true;
+    return false;
+}
+
+inline int run_verify(const VerifyOptions& o) {
+    int failed = 0, passed = 0;
+    auto count = [&](bool ok) { (ok ? passed : failed)++; };
+    if (listed(o.only, "dw")) {
+        if (o.coco) {
+            for (int64_t g : {int64_t{50}, int64_t{300}})
+                for (int b : {2, 16}) count(verify_dw<float>(o, 800, 1088, g, b, o.seed + static_cast<uint64_t>(g * 31 + b)));
+        } else {
+            count(verify_dw<float>(o, 320, 480, 20, 2, o.seed));
+            count(verify_dw<float>(o, 256, 320, 60, 3, o.seed + 1));
+            count(verify_dw<double>(o, 256, 320, 30, 2, o.seed + 2));
+        }
+    }
+    if (listed(o.only, "nms")) {
+        const std::vector<int64_t> sizes = o.coco ? std::vector<int64_t>{5000, 30000, 100000} : std::vector<int64_t>{1000, 3000};
+        for (int64_t n : sizes)
+            for (int64_t classes : {int64_t{80}, int64_t{1}}) count(verify_nms<float>(o, n, classes, 0.5, o.seed + static_cast<uint64_t>(n + classes)));
+        if (!o.coco) {
+            count(verify_nms<double>(o, 2000, 5, 0.6, o.seed + 7));
+            count(verify_nms<float>(o, 3000, 1, 0.5, o.seed + 8, 100000));  // the mask in strips of 256 rows
+        }
+    }
+    std::printf("verify: %d passed, %d failed (scale %s, block %s)\n", passed, failed, o.coco ? "coco" : "small",
+                o.block == kBlockMax ? "max" : std::to_string(o.block).c_str());
+    return failed == 0 ? 0 : 1;
+}
+
+// ================================================================================================================
 // bench mode
 // ================================================================================================================
 
@@ -1099,10 +1569,13 @@ struct BenchOptions {
     int block = kDefaultBlock;
     uint64_t seed = 1234;
     std::string only = "dw,nms,iou";
+    std::string dw_cases;   // G:B,... (default: 50:2 full, 20:2 small)
+    std::string nms_sizes;  // N,... (default: 5000,30000 full, 1000,3000 small)
+    std::string csv;        // also write key,median_ms,min_ms,max_ms rows here
 };
 
 struct Row {
-    std::string name, size;
+    std::string name, size, key;  // key: the join key with bench_torch.py's CSV
     double median = 0, min = 0, max = 0;
     int runs = 0;
     std::string note;
@@ -1143,33 +1616,41 @@ inline int run_bench(const BenchOptions& o) {
     std::vector<Row> rows;
     char size[160], note[160];
 
-    // (a) fused DW weighting, float32, batch 2 run image after image (as KernelDwAssigner is called per image).
+    // (a) fused DW weighting, float32: one launch sequence and one host read per batch (as KernelDwAssigner).
     if (wanted(o, "dw")) {
         const int h = o.full ? 800 : 320, w = o.full ? 1088 : 480;
-        const int64_t num_gt = o.full ? 50 : 20, num_classes = 80;
-        const int batch = 2;
-        std::vector<float> xy, strides;
-        fpn_points<float>(h, w, {8, 16, 32, 64, 128}, xy, strides);
-        Rng r(o.seed);
-        std::vector<DwImage<float>> images(batch);
-        for (auto& img : images) upload_dw_image<float>(r, h, w, num_gt, num_classes, xy, strides, img);
-        std::vector<DwWorkspace<float>> ws(batch);  // one per image, like the per-image tensors of the Java path
-        DwConstants k;
-        Row row = timed("dw_weighting f32", "", o, [&] {
-            for (int b = 0; b < batch; b++) run_dw<float>(images[b], k, o.block, ws[b]);
-        });
-        std::snprintf(size, sizeof size, "%dx%d P=%zu G=%" PRId64 " C=%" PRId64 " batch %d", h, w, strides.size(), num_gt,
-                      num_classes, batch);
-        std::snprintf(note, sizeof note, "n=%" PRId64 "+%" PRId64 " pairs, m=%" PRId64 "+%" PRId64, ws[0].n, ws[1].n, ws[0].m,
-                      ws[1].m);
-        row.size = size;
-        row.note = note;
-        rows.push_back(row);
+        const int64_t num_classes = 80;
+        std::stringstream cases(o.dw_cases.empty() ? (o.full ? "50:2" : "20:2") : o.dw_cases);
+        std::string item;
+        while (std::getline(cases, item, ',')) {
+            size_t colon = item.find(':');
+            if (colon == std::string::npos) throw Error("--dw-cases takes G:B items, found '" + item + "'");
+            const int64_t num_gt = std::stoll(item.substr(0, colon));
+            const int batch = std::stoi(item.substr(colon + 1));
+            DwBatchHost<float> host = make_dw_batch<float>(o.seed, h, w, num_gt, num_classes, batch);
+            DwBatch<float> dev;
+            upload_dw_batch(host, dev);
+            DwWorkspace<float> ws;
+            DwConstants k;
+            Row row = timed("dw_weighting f32", "", o, [&] { run_dw<float>(dev, k, o.block, ws); });
+            std::snprintf(size, sizeof size, "%dx%d P=%" PRId64 " G=%" PRId64 " C=%" PRId64 " batch %d", h, w, host.num_points,
+                          num_gt, num_classes, batch);
+            int64_t m = 0;
+            for (int64_t v : ws.m) m += v;
+            std::snprintf(note, sizeof note, "n=%" PRId64 " pairs, m=%" PRId64 ", 1 host read", ws.total_pairs, m);
+            row.size = size;
+            row.note = note;
+            row.key = "dw G=" + std::to_string(num_gt) + " B=" + std::to_string(batch);
+            rows.push_back(row);
+        }
     }
 
     // (b) NMS including the stable sort, class-aware (80 classes) and class-agnostic (one label).
     if (wanted(o, "nms")) {
-        const std::vector<int64_t> sizes = o.full ? std::vector<int64_t>{5000, 30000} : std::vector<int64_t>{1000, 3000};
+        std::stringstream list(o.nms_sizes.empty() ? (o.full ? "5000,30000" : "1000,3000") : o.nms_sizes);
+        std::vector<int64_t> sizes;
+        std::string item;
+        while (std::getline(list, item, ',')) sizes.push_back(std::stoll(item));
         const double threshold = 0.5;
         for (int64_t n : sizes) {
             for (int64_t classes : {int64_t{80}, int64_t{1}}) {
@@ -1187,9 +1668,10 @@ inline int run_bench(const BenchOptions& o) {
                     kept = run_nms<float>(wsn, boxes.get(), scores.get(), labels.get(), n, threshold, o.block);
                 });
                 std::snprintf(size, sizeof size, "N=%" PRId64 " classes=%" PRId64 " thr=%.1f", n, classes, threshold);
-                std::snprintf(note, sizeof note, "kept=%" PRId64 ", incl. sort + keep-index read", kept);
+                std::snprintf(note, sizeof note, "kept=%" PRId64 ", incl. sort + kept-count read", kept);
                 row.size = size;
                 row.note = note;
+                row.key = "nms N=" + std::to_string(n) + " C=" + std::to_string(classes);
                 rows.push_back(row);
             }
         }
@@ -1207,6 +1689,7 @@ inline int run_bench(const BenchOptions& o) {
                             [&] { run_pairwise_overlaps<float>(a.get(), b.get(), n, m, giou, o.block, out.get()); });
             std::snprintf(size, sizeof size, "%" PRId64 "x%" PRId64, n, m);
             row.size = size;
+            row.key = std::string(giou ? "giou " : "iou ") + size;
             rows.push_back(row);
         }
     }
@@ -1216,6 +1699,11 @@ inline int run_bench(const BenchOptions& o) {
     for (const Row& row : rows) {
         std::printf("%-24s %-44s %10.3f %10.3f %10.3f %5d  %s\n", row.name.c_str(), row.size.c_str(), row.median, row.min,
                     row.max, row.runs, row.note.c_str());
+    }
+    if (!o.csv.empty()) {
+        std::ofstream f(o.csv);
+        if (!f) throw Error("cannot write " + o.csv);
+        for (const Row& row : rows) f << row.key << "," << row.median << "," << row.min << "," << row.max << "\n";
     }
     std::printf("\nblock %d, %d warm-up + %d timed runs, scale %s, seed %llu\n", o.block, o.warmup, o.runs,
                 o.full ? "full" : "small", static_cast<unsigned long long>(o.seed));
@@ -1229,12 +1717,17 @@ inline int run_bench(const BenchOptions& o) {
 inline void usage(FILE* f) {
     std::fprintf(f,
                  "usage:\n"
-                 "  dw_kernel_harness check DIR [--block N] [--gather-block N] [--filter TEXT]\n"
+                 "  dw_kernel_harness check DIR [--block N|max] [--gather-block N] [--filter TEXT]\n"
+                 "  dw_kernel_harness limits\n"
+                 "      each kernel's most threads per block (launch bound; on CUDA the driver's attribute).\n"
+                 "  dw_kernel_harness verify [--scale small|coco] [--block N|max] [--seed N] [--only dw,nms]\n"
+                 "      seeded inputs through the kernels and through a sequential CPU reference; one line per case;\n"
+                 "      coco: P=18,134, G=50/300, batch 2/16; NMS 5k/30k/100k boxes, 80 classes and 1.\n"
                  "      runs every *.dwcase contract case in DIR (overlaps_*, priors_*, nms_*, dw_*), one line per case;\n"
                  "      exits 1 if any case fails, 2 on usage errors or when DIR holds no cases.\n"
                  "  dw_kernel_harness bench [--scale small|full] [--runs N] [--warmup N] [--block N] [--seed N]\n"
-                 "                          [--only dw,nms,iou]\n"
-                 "      times the fused DW weighting (batch 2), NMS (with sort) and pairwise IoU on seeded random inputs.\n"
+                 "                          [--only dw,nms,iou] [--dw-cases G:B,...] [--nms-sizes N,...] [--csv FILE]\n"
+                 "      times the fused DW weighting (per batch), NMS (with sort) and pairwise IoU on seeded random inputs.\n"
                  "defaults: block %d; bench scale %s, %d runs after %d warm-up runs.\n",
                  kDefaultBlock, kOnGpu ? "full" : "small", kOnGpu ? 30 : 5, kOnGpu ? 5 : 1);
 }
@@ -1257,6 +1750,7 @@ inline int main_impl(int argc, char** argv) {
     std::vector<std::string> positional;
     CheckOptions co;
     BenchOptions bo;
+    VerifyOptions vo;
     std::string filter;
     for (int i = 2; i < argc; i++) {
         std::string a = argv[i];
@@ -1265,29 +1759,50 @@ inline int main_impl(int argc, char** argv) {
             return argv[++i];
         };
         if (a == "--block") {
-            co.block = bo.block = parse_int(a, value(), 1, 1024);
-            if (!power_of_two(co.block)) throw Error("--block must be a power of two in [1, 1024]");
+            const char* v = value();
+            if (std::string(v) == "max") {
+                co.block = bo.block = vo.block = kBlockMax;
+            } else {
+                co.block = bo.block = vo.block = parse_int(a, v, 1, 1024);
+                if (!power_of_two(co.block)) throw Error("--block must be a power of two in [1, 1024], or max");
+            }
         } else if (a == "--gather-block") {
             co.gather_block = parse_int(a, value(), 1, 1024);
         } else if (a == "--filter") {
             filter = value();
         } else if (a == "--scale") {
             std::string s = value();
-            if (s != "small" && s != "full") throw Error("--scale takes small or full");
-            bo.full = s == "full";
+            if (s != "small" && s != "full" && s != "coco") throw Error("--scale takes small, full or coco");
+            bo.full = s != "small";
+            vo.coco = s != "small";
+        } else if (a == "--dw-cases") {
+            bo.dw_cases = value();
+        } else if (a == "--nms-sizes") {
+            bo.nms_sizes = value();
+        } else if (a == "--csv") {
+            bo.csv = value();
         } else if (a == "--runs") {
             bo.runs = parse_int(a, value(), 1, 100000);
         } else if (a == "--warmup") {
             bo.warmup = parse_int(a, value(), 0, 100000);
         } else if (a == "--seed") {
-            bo.seed = static_cast<uint64_t>(parse_int(a, value(), 0, INT_MAX));
+            bo.seed = vo.seed = static_cast<uint64_t>(parse_int(a, value(), 0, INT_MAX));
         } else if (a == "--only") {
-            bo.only = value();
+            bo.only = vo.only = value();
         } else if (!a.empty() && a[0] == '-') {
             throw Error("unknown option " + a);
         } else {
             positional.push_back(a);
         }
+    }
+    if (mode == "limits") {
+        std::printf("%s\n", backend_init().c_str());
+        std::string line = "limits:";
+#define DWH_PRINT_LIMIT(fn, synchronises, bound) line += " " #fn "=" + std::to_string(max_threads(#fn));
+        DW_KERNELS(DWH_PRINT_LIMIT)
+#undef DWH_PRINT_LIMIT
+        std::printf("%s\n", line.c_str());
+        return 0;
     }
     if (mode == "check") {
         if (positional.size() != 1) {
@@ -1296,6 +1811,14 @@ inline int main_impl(int argc, char** argv) {
         }
         std::printf("%s\n", backend_init().c_str());
         return run_check(positional[0], co, filter);
+    }
+    if (mode == "verify") {
+        if (!positional.empty()) {
+            usage(stderr);
+            return 2;
+        }
+        std::printf("%s\n", backend_init().c_str());
+        return run_verify(vo);
     }
     if (mode == "bench") {
         if (!positional.empty()) {

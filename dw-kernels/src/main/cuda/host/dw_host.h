@@ -3,8 +3,10 @@
 // point with cuLaunchKernel's parameter convention, so Java packs arguments the same way for both backends.
 #pragma once
 
-#include "../dw_emulator.hpp"
+#include "../common/dw_emulator.hpp"
 #include "../dw_kernels.cu"
+#include "../dw_kernel_list.h"
+#include "../launch/dw_plan.h"
 #include "emulator_probes.cu"
 
 #include <cstring>
@@ -13,35 +15,63 @@
 namespace dw_host {
 
 inline void register_all() {
-    DW_REGISTER_KERNEL(dw_pairwise_overlaps_f32, false);
-    DW_REGISTER_KERNEL(dw_pairwise_overlaps_f64, false);
-    DW_REGISTER_KERNEL(dw_pair_priors_f32, false);
-    DW_REGISTER_KERNEL(dw_pair_priors_f64, false);
-    DW_REGISTER_KERNEL(dw_nms_mask_f32, false);
-    DW_REGISTER_KERNEL(dw_nms_mask_f64, false);
-    DW_REGISTER_KERNEL(dw_nms_gather_keep, true);
-    DW_REGISTER_KERNEL(dw_count_inside_f32, true);
-    DW_REGISTER_KERNEL(dw_count_inside_f64, true);
-    DW_REGISTER_KERNEL(dw_collect_pairs_f32, true);
-    DW_REGISTER_KERNEL(dw_collect_pairs_f64, true);
-    DW_REGISTER_KERNEL(dw_gt_weights_f32, true);
-    DW_REGISTER_KERNEL(dw_gt_weights_f64, true);
-    DW_REGISTER_KERNEL(dw_neg_keep_f32, false);
-    DW_REGISTER_KERNEL(dw_neg_keep_f64, false);
-    DW_REGISTER_KERNEL(dw_neg_compact_f32, true);
-    DW_REGISTER_KERNEL(dw_neg_compact_f64, true);
-    DW_REGISTER_KERNEL(dw_probe_reverse_block, true);
-    DW_REGISTER_KERNEL(dw_probe_divergent_barrier, true);
+#define DW_HOST_REGISTER(fn, synchronises, max_threads) DW_REGISTER_KERNEL(fn, synchronises, max_threads);
+    DW_KERNELS(DW_HOST_REGISTER)
+#undef DW_HOST_REGISTER
+    DW_REGISTER_KERNEL(dw_probe_reverse_block, true, DW_MAX_BLOCK);
+    DW_REGISTER_KERNEL(dw_probe_divergent_barrier, true, DW_MAX_BLOCK);
+}
+
+inline std::once_flag& registered() {
+    static std::once_flag flag;
+    return flag;
 }
 
 }  // namespace dw_host
 
 // The parameter signature of a kernel ("" when unknown): the CUDA launcher checks its packing against it.
 inline const char* dw_host_kernel_signature(const char* name) {
-    static std::once_flag registered;
-    std::call_once(registered, dw_host::register_all);
+    std::call_once(dw_host::registered(), dw_host::register_all);
     auto it = dw_emu::registry().find(name);
     return it == dw_emu::registry().end() ? "" : it->second.signature.c_str();
+}
+
+// The most threads per block a kernel may be launched with (its launch bound), or 0 for an unknown name.
+inline int dw_host_kernel_max_threads(const char* name) {
+    std::call_once(dw_host::registered(), dw_host::register_all);
+    auto it = dw_emu::registry().find(name);
+    return it == dw_emu::registry().end() ? 0 : it->second.max_threads;
+}
+
+// The names of the library's kernels (dw_kernel_list.h), comma-separated, in list order (no probes).
+inline const char* dw_host_kernel_names() {
+#define DW_HOST_NAME(fn, synchronises, max_threads) "," #fn
+    static const char* names = &(DW_KERNELS(DW_HOST_NAME))[1];
+#undef DW_HOST_NAME
+    return names;
+}
+
+// The launch plan of the DW weighting (launch/dw_plan.h) for a request in its text form, or "error: ..." — used by
+// both Java launchers (the plan is host code, independent of where the kernels run).
+inline const char* dw_host_plan_weighting(const char* request) {
+    static thread_local std::string text;
+    try {
+        text = dw_plan::weighting_from_text(request);
+    } catch (const std::exception& e) {
+        text = std::string("error: ") + e.what();
+    }
+    return text.c_str();
+}
+
+// The kernel part of NMS (launch/dw_plan.h) for "N THRESHOLD [BUDGET]", or "error: ...".
+inline const char* dw_host_plan_nms(const char* request) {
+    static thread_local std::string text;
+    try {
+        text = dw_plan::nms_from_text(request);
+    } catch (const std::exception& e) {
+        text = std::string("error: ") + e.what();
+    }
+    return text.c_str();
 }
 
 // Runs a kernel on the CPU. Returns 0, or −1 with a message in error (NUL-terminated, truncated to capacity).

@@ -3,7 +3,7 @@
 // barrier that some threads skip is reported instead of silently passing.
 #pragma once
 
-#include "../dw_compat.cuh"
+#include "../common/dw_compat.cuh"
 
 // out[b·B + t] = in[b·B + (B − 1 − t)] through shared memory: correct only if every write of the block happens before
 // any read (the barrier) and each block has its own shared array.

@@ -1,9 +1,13 @@
 package dev.dwjava.kernels;
 
 import static org.bytedeco.cuda.global.cudart.CUDA_SUCCESS;
-import static org.bytedeco.cuda.global.cudart.cuCtxSetCurrent;
+import static org.bytedeco.cuda.global.cudart.CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK;
+import static org.bytedeco.cuda.global.cudart.cuCtxPopCurrent;
+import static org.bytedeco.cuda.global.cudart.cuCtxPushCurrent;
 import static org.bytedeco.cuda.global.cudart.cuDeviceGet;
 import static org.bytedeco.cuda.global.cudart.cuDevicePrimaryCtxRetain;
+import static org.bytedeco.cuda.global.cudart.cuFuncGetAttribute;
+import static org.bytedeco.cuda.global.cudart.cuGetErrorName;
 import static org.bytedeco.cuda.global.cudart.cuGetErrorString;
 import static org.bytedeco.cuda.global.cudart.cuInit;
 import static org.bytedeco.cuda.global.cudart.cuLaunchKernel;
@@ -12,6 +16,7 @@ import static org.bytedeco.cuda.global.cudart.cuModuleLoadData;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -23,27 +28,44 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.cuda.CUDAStream;
 import org.bytedeco.pytorch.global.torch_cuda;
 
 /**
- * Launches the fatbin's kernels with the CUDA driver API on libtorch's current stream, reading and writing libtorch
- * CUDA tensors in place. The module is loaded once per device into the primary context that libtorch uses.
+ * Launches the fatbin's kernels with the CUDA driver API, reading and writing libtorch CUDA tensors in place. A launch
+ * runs on the device its tensor arguments live on (all of them must share one; checked before any CUDA call), in
+ * that device's primary context (libtorch's, pushed for the launch and popped after, so the thread's current context is
+ * left as it was) and on libtorch's current stream of that device.
  *
- * <p>Only {@link Kernels#cuda()} creates this class, after checking that libtorch sees a GPU and the jar carries a
- * fatbin, so the CUDA classes are never touched on machines without CUDA.
+ * <p>The module is loaded, and every kernel of {@link Kernels#NAMES} looked up with its
+ * {@code CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK}, when the launcher is created for its home device ({@link #load});
+ * {@link Kernels#cuda(int)} falls back to libtorch when that fails. Other devices load on their first launch.
  */
 public final class CudaKernelLauncher implements KernelLauncher {
     static final String FATBIN_RESOURCE = "/dev/dwjava/kernels/dw_kernels.fatbin";
 
-    private final byte[] fatbin;
-    private final Map<Integer, CUmod_st> modules = new ConcurrentHashMap<>();
-    private final Map<Integer, CUctx_st> contexts = new ConcurrentHashMap<>();
-    private final Map<String, CUfunc_st> functions = new ConcurrentHashMap<>();
+    /** One device's context, module and functions. */
+    private record Loaded(CUctx_st context, CUmod_st module, Map<String, CUfunc_st> functions, Map<String, Integer> maxThreads) {}
 
-    CudaKernelLauncher(byte[] fatbin) {
+    private final byte[] fatbin;
+    private final int home;
+    private final Map<Integer, Loaded> devices = new ConcurrentHashMap<>();
+
+    private CudaKernelLauncher(byte[] fatbin, int home) {
         this.fatbin = fatbin;
+        this.home = home;
+    }
+
+    /**
+     * Initialises the driver and loads the module and every kernel on {@code device}.
+     *
+     * @throws KernelException with the driver's reason (e.g. {@code CUDA_ERROR_NO_BINARY_FOR_GPU} when the fatbin has
+     *                         no code for this GPU's architecture)
+     */
+    static CudaKernelLauncher load(byte[] fatbin, int device) {
         check(cuInit(0), "cuInit");
+        CudaKernelLauncher launcher = new CudaKernelLauncher(fatbin, device);
+        launcher.loaded(device);
+        return launcher;
     }
 
     /** Reads the fatbin resource, or returns {@code null} when the jar was built without nvcc. */
@@ -70,61 +92,96 @@ public final class CudaKernelLauncher implements KernelLauncher {
         return 256;
     }
 
+    /** The limit on the home device (the one this launcher was created for). */
+    @Override
+    public int maxThreads(String kernel) {
+        Integer max = loaded(home).maxThreads().get(kernel);
+        if (max == null) {
+            throw new KernelException("no kernel named " + kernel + " in dw_kernels.fatbin");
+        }
+        return max;
+    }
+
     @Override
     public void launch(String kernel, long gridX, long gridY, int block, KernelArgs args) {
+        int device = preflight(kernel, args);
+        Loaded d = loaded(device);
+        CUfunc_st fn = d.functions().get(kernel);
+        if (fn == null) {
+            throw new KernelException("no kernel named " + kernel + " in dw_kernels.fatbin");
+        }
+        KernelLauncher.checkBlock(kernel, block, d.maxThreads().get(kernel));
+        CUstream_st raw = torch_cuda.getCurrentCUDAStream((byte) device).stream();
+        check(cuCtxPushCurrent(d.context()), "cuCtxPushCurrent(device " + device + ")");
+        try {
+            check(cuLaunchKernel(fn, Math.toIntExact(gridX), Math.toIntExact(gridY), 1, block, 1, 1, 0, raw,
+                    args.pointers(), (PointerPointer<?>) null), "cuLaunchKernel(" + kernel + ")");
+        } finally {
+            try (CUctx_st popped = new CUctx_st()) {
+                check(cuCtxPopCurrent(popped), "cuCtxPopCurrent");
+            }
+        }
+    }
+
+    /**
+     * Everything checked before a CUDA call, without one (so it is tested on machines without a GPU): every tensor
+     * argument on one CUDA device (whose index is returned), and, where the host build is loaded, the argument kinds
+     * and element types against the kernel's declaration.
+     */
+    static int preflight(String kernel, KernelArgs args) {
+        int device = args.requireCuda(kernel);
         String expected = Kernels.hostAvailable() ? HostKernelLauncher.signatureOf(kernel) : null;
         if (expected != null && !expected.equals(args.signature())) {
-            throw new KernelException("kernel " + kernel + " takes parameters (" + expected + ") but the launch passed ("
-                    + args.signature() + ")");
+            throw new IllegalArgumentException("kernel " + kernel + " takes parameters (" + expected
+                    + ") but the launch passed (" + args.signature() + ")");
         }
-        CUDAStream stream = torch_cuda.getCurrentCUDAStream();
-        int device = stream.device_index();
-        // A module's functions belong to the context it was loaded in: make that device's primary context (the one
-        // libtorch uses) current on this thread before launching.
-        check(cuCtxSetCurrent(context(device)), "cuCtxSetCurrent(device " + device + ")");
-        CUfunc_st fn = function(device, kernel);
-        CUstream_st raw = stream.stream();
-        check(cuLaunchKernel(fn, Math.toIntExact(gridX), Math.toIntExact(gridY), 1, block, 1, 1, 0, raw,
-                args.pointers(), (PointerPointer<?>) null), "cuLaunchKernel(" + kernel + ")");
+        return device;
     }
 
-    private CUfunc_st function(int device, String kernel) {
-        return functions.computeIfAbsent(device + ":" + kernel, key -> {
-            CUfunc_st fn = new CUfunc_st();
-            check(cuModuleGetFunction(fn, module(device), kernel), "cuModuleGetFunction(" + kernel + ")");
-            return fn;
-        });
+    private Loaded loaded(int device) {
+        return devices.computeIfAbsent(device, this::loadOn);
     }
 
-    private CUmod_st module(int device) {
-        return modules.computeIfAbsent(device, d -> {
+    private Loaded loadOn(int device) {
+        CUctx_st context;
+        try (IntPointer dev = new IntPointer(1)) {
+            check(cuDeviceGet(dev, device), "cuDeviceGet(" + device + ")");
+            context = new CUctx_st();
+            check(cuDevicePrimaryCtxRetain(context, dev.get()), "cuDevicePrimaryCtxRetain(" + device + ")");
+        }
+        check(cuCtxPushCurrent(context), "cuCtxPushCurrent(device " + device + ")");
+        try {
             CUmod_st module = new CUmod_st();
             try (BytePointer image = new BytePointer(fatbin)) {
-                check(cuModuleLoadData(module, image), "cuModuleLoadData(dw_kernels.fatbin) on device " + d);
+                check(cuModuleLoadData(module, image), "cuModuleLoadData(dw_kernels.fatbin) on device " + device);
             }
-            return module;
-        });
-    }
-
-    /** The device's primary context (libtorch's), retained once for the life of the launcher. */
-    private CUctx_st context(int device) {
-        return contexts.computeIfAbsent(device, d -> {
-            try (IntPointer dev = new IntPointer(1)) {
-                check(cuDeviceGet(dev, d), "cuDeviceGet(" + d + ")");
-                CUctx_st primary = new CUctx_st();
-                check(cuDevicePrimaryCtxRetain(primary, dev.get()), "cuDevicePrimaryCtxRetain(" + d + ")");
-                return primary;
+            Map<String, CUfunc_st> functions = new HashMap<>();
+            Map<String, Integer> maxThreads = new HashMap<>();
+            int[] value = new int[1];
+            for (String name : Kernels.NAMES) {
+                CUfunc_st fn = new CUfunc_st();
+                check(cuModuleGetFunction(fn, module, name), "cuModuleGetFunction(" + name + ")");
+                check(cuFuncGetAttribute(value, CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK, fn),
+                        "cuFuncGetAttribute(MAX_THREADS_PER_BLOCK, " + name + ")");
+                functions.put(name, fn);
+                maxThreads.put(name, value[0]);
             }
-        });
+            return new Loaded(context, module, Map.copyOf(functions), Map.copyOf(maxThreads));
+        } finally {
+            try (CUctx_st popped = new CUctx_st()) {
+                check(cuCtxPopCurrent(popped), "cuCtxPopCurrent");
+            }
+        }
     }
 
     private static void check(int rc, String what) {
         if (rc != CUDA_SUCCESS) {
-            String message;
-            try (BytePointer text = new BytePointer((BytePointer) null)) {
+            String name, message;
+            try (BytePointer text = new BytePointer((BytePointer) null); BytePointer code = new BytePointer((BytePointer) null)) {
                 message = cuGetErrorString(rc, text) == CUDA_SUCCESS && !text.isNull() ? text.getString() : "error " + rc;
+                name = cuGetErrorName(rc, code) == CUDA_SUCCESS && !code.isNull() ? code.getString() : "CUresult " + rc;
             }
-            throw new KernelException(what + " failed: " + message);
+            throw new KernelException(what + " failed: " + name + " (" + message + ")");
         }
     }
 }

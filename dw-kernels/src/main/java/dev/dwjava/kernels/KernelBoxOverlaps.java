@@ -3,6 +3,7 @@ package dev.dwjava.kernels;
 import dev.dwjava.core.box.BoxOps;
 import dev.dwjava.core.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * {@link BoxOps#pairwiseIou} and {@link BoxOps#pairwiseGiou} with the {@code dw_pairwise_overlaps} kernel: one thread
@@ -40,9 +41,10 @@ public final class KernelBoxOverlaps {
         if (n * m == 0) {
             return out;
         }
-        int block = launcher.defaultBlock();
-        try (KernelArgs args = new KernelArgs().tensor("a", aa).tensor("b", bb).i64(n).i64(m).i32(giou ? 1 : 0)
-                .real(a.scalar_type(), BoxOps.EPS).tensor("out", out)) {
+        int block = launcher.blockFor(dtype.kernel("dw_pairwise_overlaps"), 0);
+        ScalarType st = a.scalar_type();
+        try (KernelArgs args = new KernelArgs().tensor("a", aa, st).tensor("b", bb, st).i64(n).i64(m).i32(giou ? 1 : 0)
+                .real(a.scalar_type(), BoxOps.EPS).tensor("out", out, st)) {
             launcher.launch(dtype.kernel("dw_pairwise_overlaps"), (n * m + block - 1) / block, 1, block, args);
         }
         return out;

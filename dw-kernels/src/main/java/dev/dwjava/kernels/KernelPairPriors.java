@@ -5,6 +5,7 @@ import dev.dwjava.core.dw.PairPriors;
 import dev.dwjava.core.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * {@link PairPriors} with the {@code dw_pair_priors} kernel, which also computes the FCOS centerness of each pair in the
@@ -36,9 +37,10 @@ public final class KernelPairPriors implements PairPriors {
         Tensor prior = Tensors.empty(Tensors.optionsLike(pairXy, pairXy.scalar_type()), n);
         Tensor ctr = torch.empty_like(prior);
         if (n > 0) {
-            int block = launcher.defaultBlock();
-            try (KernelArgs args = new KernelArgs().tensor("pairXy", xy).tensor("pairStride", stride).tensor("pairGtBox", box)
-                    .i64(n).real(pairXy.scalar_type(), DwConstants.TWO_SIGMA_SQUARED).tensor("prior", prior).tensor("centerness", ctr)) {
+            int block = launcher.blockFor(dtype.kernel("dw_pair_priors"), 0);
+            ScalarType st = pairXy.scalar_type();
+            try (KernelArgs args = new KernelArgs().tensor("pairXy", xy, st).tensor("pairStride", stride, st).tensor("pairGtBox", box, st)
+                    .i64(n).real(pairXy.scalar_type(), DwConstants.TWO_SIGMA_SQUARED).tensor("prior", prior, st).tensor("centerness", ctr, st)) {
                 launcher.launch(dtype.kernel("dw_pair_priors"), (n + block - 1) / block, 1, block, args);
             }
         }

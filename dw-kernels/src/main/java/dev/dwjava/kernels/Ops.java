@@ -1,5 +1,6 @@
 package dev.dwjava.kernels;
 
+import java.util.List;
 import java.util.Optional;
 
 import dev.dwjava.core.box.CpuNms;
@@ -37,7 +38,7 @@ public final class Ops {
     /** The kernels on a CUDA device whose jar carries them ({@link Kernels#cuda()}), {@link #libtorch()} otherwise. */
     public static Ops forDevice(ComputeDevice device) {
         if (device.cuda()) {
-            Optional<KernelLauncher> cuda = Kernels.cuda();
+            Optional<KernelLauncher> cuda = Kernels.cuda(Math.max(device.index(), 0));
             if (cuda.isPresent()) {
                 return withKernels(cuda.get());
             }
@@ -55,6 +56,12 @@ public final class Ops {
             @Override
             public DwAssignment assign(PointGrid points, ImagePredictions predictions, GroundTruth gt) {
                 return (launcher.accepts(predictions.distances()) ? kernelAssigner : libtorch).assign(points, predictions, gt);
+            }
+
+            @Override
+            public List<DwAssignment> assignBatch(PointGrid points, List<ImagePredictions> predictions, List<GroundTruth> gts) {
+                boolean kernels = predictions.stream().allMatch(p -> launcher.accepts(p.distances()));
+                return (kernels ? kernelAssigner : libtorch).assignBatch(points, predictions, gts);
             }
         };
         Nms kernelNms = new KernelNms(launcher), cpu = new CpuNms();

@@ -13,23 +13,35 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The standalone GPU harness ({@code dw-kernels/harness}) keeps up with the kernels: its host build (the same source,
- * g++ and the grid emulator) passes every contract case. Without this, a change to a kernel's parameters would be
- * found only on a GPU node.
+ * The prepared GPU check ({@code dw-kernels/harness/gpu_check.sh}) in its host mode, as CI runs it: the harness built
+ * with g++ (the same source, the kernels under the grid emulator), every contract case at blocks 32, 256 and each
+ * kernel's maximum, and the verify cases against the harness's CPU reference, within two minutes. Without this, a
+ * change to a kernel's parameters or to the script would be found only on a GPU node.
  */
 class HarnessHostCheckTest {
 
     @Test
-    void hostBuildOfTheHarnessPassesTheContractCases() throws IOException, InterruptedException {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/make")) && Files.isExecutable(Path.of("/usr/bin/g++")),
-                "make and g++ are needed to build the harness");
-        Path cases = Path.of(ContractCases.RESOURCE_DIR).toAbsolutePath();
-        Process p = new ProcessBuilder("make", "-s", "-C", "harness", "host-check", "CASES=" + cases)
+    void theGpuCheckScriptPassesInHostModeWithinTwoMinutes() throws IOException, InterruptedException {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/make")) && Files.isExecutable(Path.of("/usr/bin/g++"))
+                && Files.isExecutable(Path.of("/bin/bash")), "bash, make and g++ are needed for the host mode of gpu_check.sh");
+        Path out = Path.of("target", "gpu-check-host").toAbsolutePath();
+        long start = System.nanoTime();
+        Process p = new ProcessBuilder("bash", "harness/gpu_check.sh", "--host", "--out", out.toString())
                 .redirectErrorStream(true).start();
-        boolean done = p.waitFor(300, TimeUnit.SECONDS);
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(done, "harness host-check did not finish in 300 s:\n" + out);
-        assertEquals(0, p.exitValue(), out);
-        assertTrue(out.contains("check: " + ContractCasesTest.files().count() + " passed, 0 failed"), out);
+        boolean done = p.waitFor(120, TimeUnit.SECONDS);
+        if (!done) {
+            p.destroyForcibly();
+        }
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(done, "gpu_check.sh --host did not finish in 120 s:\n" + text);
+        assertEquals(0, p.exitValue(), text);
+        long cases = ContractCasesTest.files().count();
+        for (String block : new String[] {"32", "256", "max"}) {
+            assertTrue(text.matches("(?s).*PASS contract block " + block + " +check: " + cases + " passed, 0 failed.*"), text);
+        }
+        assertTrue(text.matches("(?s).*PASS verify \\(small\\) vs CPU +verify: 9 passed, 0 failed.*"), text);
+        assertTrue(text.contains("dw_gt_weights_f64=512"), text);
+        assertTrue(text.contains("SKIP time vs PyTorch") && text.contains("SKIP compute-sanitizer"), text);
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(120));
     }
 }

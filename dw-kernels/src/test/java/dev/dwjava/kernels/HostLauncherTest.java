@@ -19,18 +19,20 @@ class HostLauncherTest {
 
     @Test
     void signaturesComeFromTheKernelDeclarations() {
-        assertEquals("ppllifp", HostKernelLauncher.signatureOf("dw_pairwise_overlaps_f32"));
-        assertEquals("ppllidp", HostKernelLauncher.signatureOf("dw_pairwise_overlaps_f64"));
-        assertEquals("pplp", HostKernelLauncher.signatureOf("dw_nms_gather_keep"));
+        assertEquals("FFllifF", HostKernelLauncher.signatureOf("dw_pairwise_overlaps_f32"));
+        assertEquals("DDllidD", HostKernelLauncher.signatureOf("dw_pairwise_overlaps_f64"));
+        assertEquals("LLlllLB", HostKernelLauncher.signatureOf("dw_nms_gather_keep"));
+        assertEquals("FlFLLII", HostKernelLauncher.signatureOf("dw_count_inside_f32"));
         assertNull(HostKernelLauncher.signatureOf("no_such_kernel"));
     }
 
     @Test
     void aLaunchWithWrongArgumentKindsIsRefusedWithBothSignatures() {
         Tensor a = Tensors.of(new double[] {0, 0, 1, 1}, ScalarType.Float, 1, 4);
-        try (KernelArgs args = new KernelArgs().tensor("a", a).tensor("b", a).i32(1).i64(1).i32(0).f64(1e-6).tensor("out", a)) {
+        try (KernelArgs args = new KernelArgs().tensor("a", a, ScalarType.Float).tensor("b", a, ScalarType.Float).i32(1).i64(1)
+                .i32(0).f64(1e-6).tensor("out", a, ScalarType.Float)) {
             KernelException e = assertThrows(KernelException.class, () -> host.launch("dw_pairwise_overlaps_f32", 1, 1, 32, args));
-            assertTrue(e.getMessage().contains("takes parameters (ppllifp) but the launch passed (ppilidp)"), e.getMessage());
+            assertTrue(e.getMessage().contains("takes parameters (FFllifF) but the launch passed (FFilidF)"), e.getMessage());
         }
     }
 
@@ -39,8 +41,9 @@ class HostLauncherTest {
         try (KernelArgs args = new KernelArgs().i32(1)) {
             KernelException e = assertThrows(KernelException.class, () -> host.launch("dw_missing", 1, 1, 32, args));
             assertTrue(e.getMessage().contains("no kernel named dw_missing"), e.getMessage());
-            e = assertThrows(KernelException.class, () -> host.launch("dw_nms_gather_keep", 1, 1, 2048, args));
-            assertTrue(e.getMessage().contains("more than 1024 threads"), e.getMessage());
+            IllegalArgumentException tooWide = assertThrows(IllegalArgumentException.class,
+                    () -> host.launch("dw_nms_gather_keep", 1, 1, 2048, args));
+            assertTrue(tooWide.getMessage().contains("cannot run 2048 threads per block; its limit is 1024"), tooWide.getMessage());
         }
         assertThrows(IllegalArgumentException.class, () -> new HostKernelLauncher(48));
     }
@@ -53,7 +56,7 @@ class HostLauncherTest {
         assertTrue(e.getMessage().contains("boxes a") && e.getMessage().contains("float32 or float64"), e.getMessage());
         Tensor wide = Tensors.of(new double[8], ScalarType.Float, 4, 2).t();  // non-contiguous (2, 4) view
         try (KernelArgs args = new KernelArgs()) {
-            e = assertThrows(IllegalArgumentException.class, () -> args.tensor("wide", wide));
+            e = assertThrows(IllegalArgumentException.class, () -> args.tensor("wide", wide, ScalarType.Float));
             assertTrue(e.getMessage().contains("wide must be contiguous"), e.getMessage());
         }
     }
@@ -66,7 +69,7 @@ class HostLauncherTest {
             in[i] = i;
         }
         Tensor x = Tensors.of(in, ScalarType.Float, in.length), y = Tensors.zeros(x, in.length);
-        try (KernelArgs args = new KernelArgs().tensor("in", x).tensor("out", y)) {
+        try (KernelArgs args = new KernelArgs().tensor("in", x, ScalarType.Float).tensor("out", y, ScalarType.Float)) {
             host.launch("dw_probe_reverse_block", blocks, 1, block, args);
         }
         double[] out = Tensors.toDoubles(y);
@@ -80,7 +83,7 @@ class HostLauncherTest {
     @Test
     void aBarrierSkippedByOneThreadIsReported() {
         Tensor y = Tensors.zeros(Tensors.of(new double[1], ScalarType.Float, 1), 32);
-        try (KernelArgs args = new KernelArgs().tensor("out", y)) {
+        try (KernelArgs args = new KernelArgs().tensor("out", y, ScalarType.Float)) {
             KernelException e = assertThrows(KernelException.class, () -> host.launch("dw_probe_divergent_barrier", 1, 1, 32, args));
             assertTrue(e.getMessage().contains("divergent __syncthreads(): block (0,0,0) thread (0,0,0) returned"), e.getMessage());
         }

@@ -68,6 +68,31 @@ class KernelNmsTest {
         }
     }
 
+    /** The mask in strips of one to a few row tiles (a tiny budget) keeps the same boxes as one whole mask. */
+    @ParameterizedTest(name = "{0} boxes, {1} classes, budget {2} bytes")
+    @CsvSource({"3000, 1, 1", "3000, 80, 1", "2500, 5, 200000", "700, 2, 30000"})
+    void theMaskInStripsKeepsTheSameBoxes(int n, int numClasses, long budget) {
+        Random r = new Random(n * 7L + numClasses);
+        Tensor boxes = RandomInputs.boxes(r, n, ScalarType.Float), scores = RandomInputs.scores(r, n, ScalarType.Float);
+        Tensor labels = RandomInputs.labels(r, n, numClasses);
+        KernelNms strips = new KernelNms(HostKernels.launcher(32), 0, budget);
+        assertTrue(KernelNms.tilesPerStrip(n, budget) < (n + 63) / 64, "the case must use more than one strip");
+        for (double thr : new double[] {0.3, 0.6}) {
+            assertArrayEquals(Tensors.toLongs(reference.batchedNms(boxes, scores, labels, thr)),
+                    Tensors.toLongs(strips.batchedNms(boxes, scores, labels, thr)), "threshold " + thr);
+        }
+    }
+
+    @Test
+    void theMaskStaysWithinItsBudget() {
+        long words = KernelNms.MAX_BOXES / 64;
+        long tiles = KernelNms.tilesPerStrip(KernelNms.MAX_BOXES, KernelNms.MASK_BUDGET_BYTES);
+        assertEquals(64, tiles, "4,096 rows of 2,048 words: 64 MiB");
+        assertTrue(tiles * 64 * words * 8 <= KernelNms.MASK_BUDGET_BYTES);
+        assertEquals(79, KernelNms.tilesPerStrip(5000, KernelNms.MASK_BUDGET_BYTES), "5,000 boxes: the whole mask, one strip");
+        assertEquals(1, KernelNms.tilesPerStrip(5000, 1), "at least one row tile");
+    }
+
     @Test
     void tooManyBoxesIsAClearError() {
         long n = KernelNms.MAX_BOXES + 1;

@@ -50,8 +50,9 @@ public final class DwLoss {
         List<DwLossResult.ImageLoss> perImage = new ArrayList<>();
         Tensor clsPos = null, loc = null, neg = null, negFactor = null;
         long numGt = 0;
+        List<DwAssignment> assignments = assigner.assignBatch(points, predictions, gts);
         for (int b = 0; b < predictions.size(); b++) {
-            DwAssignment a = assigner.assign(points, predictions.get(b), gts.get(b));
+            DwAssignment a = assignments.get(b);
             DwLossResult.ImageLoss image = imageLoss(points, predictions.get(b), gts.get(b), a);
             perImage.add(image);
             clsPos = clsPos == null ? image.posClsSum() : clsPos.add(image.posClsSum());

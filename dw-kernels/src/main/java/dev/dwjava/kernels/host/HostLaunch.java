@@ -33,6 +33,18 @@ public final class HostLaunch {
                                             int blockX, int blockY, int blockZ, @Cast("void**") PointerPointer<?> params,
                                             @Cast("char*") BytePointer error, int errorCapacity);
 
+    /** The most threads per block a kernel may be launched with (its launch bound), or 0 for an unknown name. */
+    public static native int dw_host_kernel_max_threads(String name);
+
+    /** The library's kernels, comma-separated, in the order of {@code dw_kernel_list.h}. */
+    public static native @Cast("const char*") String dw_host_kernel_names();
+
+    /** The DW weighting's launch plan ({@code launch/dw_plan.h}) for a request in its text form, or "error: ...". */
+    public static native @Cast("const char*") String dw_host_plan_weighting(String request);
+
+    /** The kernel part of NMS ({@code launch/dw_plan.h}) for "N THRESHOLD [BUDGET]", or "error: ...". */
+    public static native @Cast("const char*") String dw_host_plan_nms(String request);
+
     /** The parameter signature a kernel was compiled with, or "" for an unknown name. */
     public static native @Cast("const char*") String dw_host_kernel_signature(String name);
 }

@@ -64,3 +64,15 @@ using std::exp; using std::sqrt; using std::fmin; using std::fmax;
 
 // Width of an NMS mask word.
 #define DW_MASK_BITS 64
+
+// The most threads per block each kernel is compiled for (__launch_bounds__), one source of truth for every build:
+// nvcc gets them as launch bounds (so CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK is at most this value), the host
+// registry records them as each kernel's limit (dw_host_kernel_max_threads), and the launchers never exceed them.
+// DW_GT_WEIGHTS_F64_MAX_BLOCK: dw_gt_weights_f64 needs 76 registers per thread unbounded; 1024 threads would need
+// 77,824 of a multiprocessor's 65,536 registers (no launch), and a bound of 1024 forces 64 registers and spills.
+// At 512 it keeps its registers and does not spill (ptxas -v, sm_80 and sm_90).
+#define DW_MAX_BLOCK 1024
+#define DW_GT_WEIGHTS_F32_MAX_BLOCK 1024
+#define DW_GT_WEIGHTS_F64_MAX_BLOCK 512
+// dw_nms_mask runs one thread per row box of a 64-box tile.
+#define DW_NMS_MASK_BLOCK 64

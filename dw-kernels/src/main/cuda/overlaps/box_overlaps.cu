@@ -2,7 +2,7 @@
 // union and enclosing area clamped below by eps. One thread per (i, j); out is row-major (N, M).
 #pragma once
 
-#include "dw_compat.cuh"
+#include "../common/dw_compat.cuh"
 
 namespace dw {
 
@@ -32,11 +32,11 @@ DW_DEVICE void pairwise_overlaps(const T* a, const T* b, int64_t n, int64_t m, i
 
 }  // namespace dw
 
-extern "C" __global__ void dw_pairwise_overlaps_f32(const float* a, const float* b, int64_t n, int64_t m,
+extern "C" __global__ void __launch_bounds__(DW_MAX_BLOCK) dw_pairwise_overlaps_f32(const float* a, const float* b, int64_t n, int64_t m,
                                                     int32_t giou, float eps, float* out) {
     dw::pairwise_overlaps(a, b, n, m, giou, eps, out);
 }
-extern "C" __global__ void dw_pairwise_overlaps_f64(const double* a, const double* b, int64_t n, int64_t m,
+extern "C" __global__ void __launch_bounds__(DW_MAX_BLOCK) dw_pairwise_overlaps_f64(const double* a, const double* b, int64_t n, int64_t m,
                                                     int32_t giou, double eps, double* out) {
     dw::pairwise_overlaps(a, b, n, m, giou, eps, out);
 }

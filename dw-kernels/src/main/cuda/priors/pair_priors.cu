@@ -2,7 +2,7 @@
 // One thread per pair.
 #pragma once
 
-#include "dw_compat.cuh"
+#include "../common/dw_compat.cuh"
 
 namespace dw {
 
@@ -35,11 +35,11 @@ DW_DEVICE void pair_priors(const T* xy, const T* stride, const T* boxes, int64_t
 
 }  // namespace dw
 
-extern "C" __global__ void dw_pair_priors_f32(const float* xy, const float* stride, const float* boxes, int64_t n,
+extern "C" __global__ void __launch_bounds__(DW_MAX_BLOCK) dw_pair_priors_f32(const float* xy, const float* stride, const float* boxes, int64_t n,
                                               float two_sigma_sq, float* prior, float* ctr) {
     dw::pair_priors(xy, stride, boxes, n, two_sigma_sq, prior, ctr);
 }
-extern "C" __global__ void dw_pair_priors_f64(const double* xy, const double* stride, const double* boxes,
+extern "C" __global__ void __launch_bounds__(DW_MAX_BLOCK) dw_pair_priors_f64(const double* xy, const double* stride, const double* boxes,
                                               int64_t n, double two_sigma_sq, double* prior, double* ctr) {
     dw::pair_priors(xy, stride, boxes, n, two_sigma_sq, prior, ctr);
 }

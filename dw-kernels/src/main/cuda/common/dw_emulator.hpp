@@ -27,11 +27,20 @@ struct EmulationError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// One character per kernel parameter: p pointer, i int32, l int64, f float32, d float64.
+// One character per kernel parameter: i int32, l int64, f float32, d float64 by value; a pointer is its element's
+// code in upper case (F float32*, D float64*, I int32*, L int64* or uint64*, B uint8*), so a launch whose tensors
+// have the wrong element type is refused as surely as one with the wrong number of arguments.
 template <typename T>
 constexpr char param_code() {
-    if constexpr (std::is_pointer_v<T>) return 'p';
-    else if constexpr (std::is_same_v<T, int32_t>) return 'i';
+    if constexpr (std::is_pointer_v<T>) {
+        using E = std::remove_cv_t<std::remove_pointer_t<T>>;
+        if constexpr (std::is_same_v<E, float>) return 'F';
+        else if constexpr (std::is_same_v<E, double>) return 'D';
+        else if constexpr (std::is_same_v<E, int32_t>) return 'I';
+        else if constexpr (std::is_same_v<E, int64_t> || std::is_same_v<E, uint64_t>) return 'L';
+        else if constexpr (std::is_same_v<E, uint8_t>) return 'B';
+        else static_assert(sizeof(T) == 0, "unsupported kernel pointer parameter type");
+    } else if constexpr (std::is_same_v<T, int32_t>) return 'i';
     else if constexpr (std::is_same_v<T, int64_t>) return 'l';
     else if constexpr (std::is_same_v<T, float>) return 'f';
     else if constexpr (std::is_same_v<T, double>) return 'd';
@@ -44,6 +53,7 @@ struct Kernel {
     std::string signature;
     Trampoline call;
     bool synchronises;  // uses __syncthreads(): run as fibers
+    int max_threads;    // its launch bound (dw_kernel_list.h): larger blocks are refused, as the driver would
 };
 
 inline std::map<std::string, Kernel>& registry() {
@@ -64,9 +74,10 @@ struct Invoker<void (*)(A...), Fn> {
     static std::string signature() { return std::string{param_code<A>()...}; }
 };
 
-#define DW_REGISTER_KERNEL(fn, synchronises)                                                        \
-    (::dw_emu::registry()[#fn] = ::dw_emu::Kernel{::dw_emu::Invoker<decltype(&fn), &fn>::signature(), \
-                                                  &::dw_emu::Invoker<decltype(&fn), &fn>::call, synchronises})
+#define DW_REGISTER_KERNEL(fn, synchronises, max_threads)                                              \
+    (::dw_emu::registry()[#fn] = ::dw_emu::Kernel{::dw_emu::Invoker<decltype(&fn), &fn>::signature(),   \
+                                                  &::dw_emu::Invoker<decltype(&fn), &fn>::call, synchronises, \
+                                                  max_threads})
 
 // ---- fibers ------------------------------------------------------------------------------------------------
 
@@ -162,6 +173,10 @@ inline void launch(const std::string& name, const std::string& signature, dim3 g
     }
     if (static_cast<std::size_t>(block.x) * block.y * block.z > 1024) {
         throw EmulationError("kernel " + name + ": more than 1024 threads per block");
+    }
+    if (static_cast<std::size_t>(block.x) * block.y * block.z > static_cast<std::size_t>(k.max_threads)) {
+        throw EmulationError("kernel " + name + ": " + std::to_string(block.x * block.y * block.z) +
+                             " threads per block exceed its launch bound of " + std::to_string(k.max_threads));
     }
     if (k.signature != signature) {
         throw EmulationError("kernel " + name + " takes parameters (" + k.signature + ") but the launch passed (" +
