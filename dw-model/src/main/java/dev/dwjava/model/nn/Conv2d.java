@@ -45,14 +45,9 @@ public final class Conv2d extends Layer {
         if (!fold) {
             return bn.forward(forward(x));
         }
-        Tensor s = bn.weight.mul(bn.runningVar.add(Tensors.s(FrozenBatchNorm2d.EPS)).rsqrt());
-        Tensor w = weight.mul(s.view(-1, 1, 1, 1));
-        Tensor b = bn.bias.sub(bn.runningMean.mul(s));
-        if (bias != null) {
-            b = b.add(bias.mul(s));
-        }
-        Tensor y = torch.conv2d(x, w, new TensorOptional(b), new long[] {stride, stride}, new long[] {padding, padding},
-                new long[] {1, 1}, 1);
+        Tensor[] wb = folded(bn);
+        Tensor y = torch.conv2d(x, wb[0], new TensorOptional(wb[1]), new long[] {stride, stride},
+                new long[] {padding, padding}, new long[] {1, 1}, 1);
         MacCounter.add(y.numel(), fanIn());
         return y;
     }
@@ -63,16 +58,18 @@ public final class Conv2d extends Layer {
      * pays no reorder between NCHW and oneDNN's blocked format around every layer.
      */
     public Tensor forwardOnednn(Tensor x, FrozenBatchNorm2d bn) {
-        Tensor s = bn.weight.mul(bn.runningVar.add(Tensors.s(FrozenBatchNorm2d.EPS)).rsqrt());
-        Tensor w = weight.mul(s.view(-1, 1, 1, 1));
-        Tensor b = bn.bias.sub(bn.runningMean.mul(s));
-        if (bias != null) {
-            b = b.add(bias.mul(s));
-        }
-        Tensor y = torch.mkldnn_convolution(x, w, new TensorOptional(b), new long[] {padding, padding},
+        Tensor[] wb = folded(bn);
+        Tensor y = torch.mkldnn_convolution(x, wb[0], new TensorOptional(wb[1]), new long[] {padding, padding},
                 new long[] {stride, stride}, new long[] {1, 1}, 1);
         MacCounter.add(y.numel(), fanIn());
         return y;
+    }
+
+    /** The weight and bias of this convolution with {@code bn} folded in, from the live parameters (autograd sees it). */
+    private Tensor[] folded(FrozenBatchNorm2d bn) {
+        Tensor s = bn.weight.mul(bn.runningVar.add(Tensors.s(FrozenBatchNorm2d.EPS)).rsqrt());
+        Tensor b = bn.bias.sub(bn.runningMean.mul(s));
+        return new Tensor[] {weight.mul(s.view(-1, 1, 1, 1)), bias != null ? b.add(bias.mul(s)) : b};
     }
 
     /** fan_in = in·k², fan_out = out·k², as PyTorch's initializers count them. */
