@@ -99,8 +99,11 @@ public final class ResNet extends Layer {
         return out;
     }
 
-    /** Whether inference runs in oneDNN's layout (the comparison switch {@code -Ddw.onednnLayout=false}). */
-    static boolean onednnLayout = !"false".equals(System.getProperty("dw.onednnLayout"));
+    /**
+     * Whether inference runs in oneDNN's layout: where libtorch has oneDNN, unless the comparison switch
+     * {@code -Ddw.onednnLayout=false} says no.
+     */
+    static boolean onednnLayout = !"false".equals(System.getProperty("dw.onednnLayout")) && torch.hasMKLDNN();
 
     /**
      * @return C3, C4, C5. Inference on a CPU in fp32 (no autograd, no autocast) keeps the activations in oneDNN's
