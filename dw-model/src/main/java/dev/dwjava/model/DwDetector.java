@@ -91,6 +91,7 @@ public final class DwDetector extends Layer implements AutoCloseable {
             org.bytedeco.pytorch.global.torch_cuda.set_device((byte) Math.max(target.index(), 0));
         }
         to(target.torchDevice(), false);
+        releaseDerived();   // CPU-only state (Winograd transforms)
         this.device = target;
         return this;
     }
@@ -126,6 +127,8 @@ public final class DwDetector extends Layer implements AutoCloseable {
      * storage goes as soon as no other tensor views it). On a GPU the memory returns to libtorch's caching allocator.
      * Afterwards {@link #forward} and {@link #moveTo} throw {@link IllegalStateException}. Idempotent.
      *
+     * State derived from the weights (the CPU inference's Winograd transforms, {@link #releaseDerived()}) goes too.
+     *
      * <p>This replaces JavaCPP's {@code Pointer.close()}: the (small) native module objects stay until the garbage
      * collector frees them, as a module registered in a parent must not be deleted under it.
      */
@@ -135,6 +138,7 @@ public final class DwDetector extends Layer implements AutoCloseable {
             return;
         }
         closed = true;
+        releaseDerived();
         try (TensorScope scope = TensorScope.open(); NoGradGuard g = new NoGradGuard()) {
             // set_() with no source points the tensor at a new empty storage of its dtype and device; the handles
             // share the tensor, so the old storage loses all its references here.

@@ -5,6 +5,7 @@ import java.util.List;
 
 import dev.dwjava.core.runtime.TensorScope;
 import dev.dwjava.model.nn.Conv2d;
+import dev.dwjava.model.nn.WinogradConv;
 import dev.dwjava.model.nn.FrozenBatchNorm2d;
 import dev.dwjava.model.nn.Indexed;
 import dev.dwjava.model.nn.Init;
@@ -111,12 +112,17 @@ public final class ResNet extends Layer {
      *         (one library computes both; only the memory layout between layers differs).
      */
     public List<Tensor> forward(Tensor x) {
-        if (onednnLayout && !dcn && x.is_cpu() && x.scalar_type().value == torch.ScalarType.Float.value
-                && !org.bytedeco.pytorch.GradMode.is_enabled() && !torch.is_autocast_enabled(torch.DeviceType.CPU)) {
+        boolean cpuInference = !dcn && x.is_cpu() && x.scalar_type().value == torch.ScalarType.Float.value
+                && !org.bytedeco.pytorch.GradMode.is_enabled() && !torch.is_autocast_enabled(torch.DeviceType.CPU);
+        Tensor h = x;
+        if (cpuInference && WinogradConv.available()) {
+            // Channels-last from the stem on: the 3×3 stride-1 convs run by Winograd on it without a copy, the others
+            // in oneDNN, which takes channels-last as it is.
+            h = x.contiguous(torch.MemoryFormat.ChannelsLast);
+        } else if (cpuInference && onednnLayout) {
             return forwardOnednn(x);
         }
         List<Tensor> out = new ArrayList<>();
-        Tensor h = x;
         try (TensorScope scope = TensorScope.open()) {
             h = scope.handOut(torch.max_pool2d(conv1.forward(h, bn1).relu_(), new long[] {3, 3}, new long[] {2, 2},
                     new long[] {1, 1}, new long[] {1, 1}, false));

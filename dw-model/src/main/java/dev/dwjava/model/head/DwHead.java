@@ -13,6 +13,7 @@ import dev.dwjava.model.nn.Indexed;
 import dev.dwjava.model.nn.Init;
 import dev.dwjava.model.nn.Layer;
 import dev.dwjava.model.nn.Scale;
+import dev.dwjava.model.nn.WinogradConv;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -111,6 +112,10 @@ public final class DwHead extends Layer {
         if (features.size() != strides.length) {
             throw new IllegalArgumentException("head expects " + strides.length + " levels, found " + features.size());
         }
+        ConvModule first = clsConvs.items().get(0);
+        if (first.conv != null && WinogradConv.applies(first.conv, features.get(0))) {
+            return forwardLevelsTogether(features);
+        }
         List<LevelOutput> out = new ArrayList<>();
         for (int l = 0; l < features.size(); l++) {
             // One scope per level: tower activations are released once the level's three outputs exist
@@ -124,6 +129,53 @@ public final class DwHead extends Layer {
         return new HeadOutputs(out);
     }
 
+    /**
+     * CPU inference: each tower conv (and conv_cls) runs once over all levels ({@link Conv2d#forward(List)}), so
+     * that the small levels share one parallel pass with P3. Each layer's activations are freed once the next exist.
+     */
+    private HeadOutputs forwardLevelsTogether(List<Tensor> features) {
+        List<Tensor> cls = tower(clsConvs, features), reg = tower(regConvs, features);
+        try {
+            List<LevelOutput> out = new ArrayList<>();
+            try (dev.dwjava.core.runtime.TensorScope scope = dev.dwjava.core.runtime.TensorScope.open()) {
+                List<Tensor> clsLogits = convCls.forward(cls);
+                for (int l = 0; l < features.size(); l++) {
+                    LevelOutput o = regressionOutputs(reg.get(l), clsLogits.get(l), l);
+                    out.add(new LevelOutput(scope.handOut(o.clsLogits()), scope.handOut(o.distances()),
+                            scope.handOut(o.objLogits()), o.stride()));
+                }
+            }
+            return new HeadOutputs(out);
+        } finally {
+            release(cls);
+            release(reg);
+        }
+    }
+
+    /** The tower over all levels; the result holds one reference per tensor for the caller to {@link #release}. */
+    private static List<Tensor> tower(Indexed<ConvModule> tower, List<Tensor> features) {
+        List<Tensor> h = features;
+        for (ConvModule m : tower.items()) {
+            List<Tensor> next = new ArrayList<>();
+            try (dev.dwjava.core.runtime.TensorScope scope = dev.dwjava.core.runtime.TensorScope.open()) {
+                for (Tensor t : m.forward(h)) {
+                    next.add(scope.detach(t));
+                }
+            }
+            if (h != features) {
+                release(h);
+            }
+            h = next;
+        }
+        return h;
+    }
+
+    private static void release(List<Tensor> ts) {
+        for (Tensor t : ts) {
+            t.releaseReference();
+        }
+    }
+
     private LevelOutput forwardLevel(Tensor x, int level) {
         int stride = strides[level];
         Tensor cls = x, reg = x;
@@ -133,7 +185,12 @@ public final class DwHead extends Layer {
         for (ConvModule m : regConvs.items()) {
             reg = m.forward(reg);
         }
-        Tensor clsLogits = convCls.forward(cls);
+        return regressionOutputs(reg, convCls.forward(cls), level);
+    }
+
+    /** The level's outputs from its regression tower output and its classification logits. */
+    private LevelOutput regressionOutputs(Tensor reg, Tensor clsLogits, int level) {
+        int stride = strides[level];
         Tensor objLogits = convCenterness.forward(reg);
         Tensor distances = scales.get(level).forward(convReg.forward(reg)).relu().mul(s((double) stride));
         if (regOffset != null) {

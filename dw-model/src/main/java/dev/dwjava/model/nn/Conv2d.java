@@ -25,12 +25,30 @@ public final class Conv2d extends Layer {
         this.bias = withBias ? parameter("bias", torch.zeros(outChannels), true) : null;
     }
 
-    /** (B, in, H, W) → (B, out, H', W'), dilation 1, one group. */
+    /**
+     * (B, in, H, W) → (B, out, H', W'), dilation 1, one group. In CPU inference a 3×3 stride-1 convolution runs by
+     * {@link WinogradConv} where it applies (output channels-last).
+     */
     public Tensor forward(Tensor x) {
+        if (WinogradConv.applies(this, x)) {
+            return WinogradConv.forward(this, null, java.util.List.of(x)).get(0);
+        }
         Tensor y = torch.conv2d(x, weight, bias == null ? new TensorOptional() : new TensorOptional(bias),
                 new long[] {stride, stride}, new long[] {padding, padding}, new long[] {1, 1}, 1);
         MacCounter.add(y.numel(), fanIn());
         return y;
+    }
+
+    /** {@link #forward(Tensor)} of each input: one {@link WinogradConv} call over all where it applies. */
+    public java.util.List<Tensor> forward(java.util.List<Tensor> xs) {
+        if (WinogradConv.applies(this, xs.get(0))) {
+            return WinogradConv.forward(this, null, xs);
+        }
+        java.util.List<Tensor> out = new java.util.ArrayList<>(xs.size());
+        for (Tensor x : xs) {
+            out.add(forward(x));
+        }
+        return out;
     }
 
     static boolean fold = !"false".equals(System.getProperty("dw.foldBn"));   // (a comparison switch, not a setting)
@@ -44,6 +62,9 @@ public final class Conv2d extends Layer {
     public Tensor forward(Tensor x, FrozenBatchNorm2d bn) {
         if (!fold) {
             return bn.forward(forward(x));
+        }
+        if (WinogradConv.applies(this, x)) {
+            return WinogradConv.forward(this, bn, java.util.List.of(x)).get(0);
         }
         Tensor[] wb = folded(bn);
         Tensor y = torch.conv2d(x, wb[0], new TensorOptional(wb[1]), new long[] {stride, stride},
@@ -70,6 +91,60 @@ public final class Conv2d extends Layer {
         Tensor s = bn.weight.mul(bn.runningVar.add(Tensors.s(FrozenBatchNorm2d.EPS)).rsqrt());
         Tensor b = bn.bias.sub(bn.runningMean.mul(s));
         return new Tensor[] {weight.mul(s.view(-1, 1, 1, 1)), bias != null ? b.add(bias.mul(s)) : b};
+    }
+
+    private Tensor winograd, winogradBias;    // the Winograd transform of the (folded) weights and its bias, or null
+    private long[] winogradKey;
+
+    /**
+     * The {@link WinogradConv} transform of the live weights, with {@code bn} folded in when it is not null, and the
+     * bias to add (null for none): computed again whenever they change (an in-place update bumps a version, a load may
+     * move the storage). Each tensor comes with one reference of the caller's own: release both after use, so that a
+     * transform replaced meanwhile by another thread is freed only once nobody uses it.
+     */
+    synchronized Tensor[] winogradWeights(FrozenBatchNorm2d bn) {
+        long[] key = bn == null ? key(weight, bias) : key(weight, bias, bn.weight, bn.bias, bn.runningMean, bn.runningVar);
+        if (winograd == null || !java.util.Arrays.equals(key, winogradKey)) {
+            releaseDerived();
+            try (dev.dwjava.core.runtime.TensorScope scope = dev.dwjava.core.runtime.TensorScope.open()) {
+                Tensor[] wb = bn == null ? new Tensor[] {weight, bias} : folded(bn);
+                winograd = scope.detach(WinogradConv.pack(wb[0], inChannels, outChannels));
+                winogradBias = wb[1] == null ? null : scope.detach(wb[1].contiguous().clone());
+            }
+            winogradKey = key;
+        }
+        winograd.retainReference();
+        if (winogradBias != null) {
+            winogradBias.retainReference();
+        }
+        return new Tensor[] {winograd, winogradBias};
+    }
+
+    /** Version and address of each tensor (null ones skipped): equal keys mean unchanged values. */
+    private static long[] key(Tensor... ts) {
+        long[] k = new long[2 * ts.length];
+        for (int i = 0; i < ts.length; i++) {
+            if (ts[i] != null) {
+                k[2 * i] = ts[i]._version();
+                k[2 * i + 1] = ts[i].data_ptr().address();
+            }
+        }
+        return k;
+    }
+
+    /** Frees the Winograd transform now; it is computed again when next needed. */
+    @Override
+    public synchronized void releaseDerived() {
+        super.releaseDerived();
+        if (winograd != null) {
+            winograd.releaseReference();
+            winograd = null;
+        }
+        if (winogradBias != null) {
+            winogradBias.releaseReference();
+            winogradBias = null;
+        }
+        winogradKey = null;
     }
 
     /** fan_in = in·k², fan_out = out·k², as PyTorch's initializers count them. */

@@ -30,6 +30,24 @@ public final class ConvModule extends Layer {
     /** conv, then GroupNorm + ReLU when present. */
     public Tensor forward(Tensor x) {
         Tensor h = conv != null ? conv.forward(x) : deformConv.forward(x);
-        return gn == null ? h : gn.forward(h).relu();
+        return gn == null ? h : gn.forward(h).relu_();
+    }
+
+    /**
+     * {@link #forward} of each input (the FPN levels, which share this module's weights): one {@link WinogradConv}
+     * call over all of them where it applies ({@link Conv2d#forward(java.util.List)}).
+     */
+    public java.util.List<Tensor> forward(java.util.List<Tensor> xs) {
+        java.util.List<Tensor> out = new java.util.ArrayList<>(xs.size());
+        if (conv == null) {
+            for (Tensor x : xs) {
+                out.add(forward(x));
+            }
+            return out;
+        }
+        for (Tensor h : conv.forward(xs)) {
+            out.add(gn == null ? h : gn.forward(h).relu_());
+        }
+        return out;
     }
 }

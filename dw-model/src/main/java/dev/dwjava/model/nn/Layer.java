@@ -49,6 +49,18 @@ public abstract class Layer extends Module {
      */
     private final java.util.List<Module> javaChildren = new java.util.ArrayList<>();
 
+    /**
+     * Frees state derived from the weights for speed (e.g. {@link Conv2d}'s Winograd transform) in this module and its
+     * children; it is computed again when next needed.
+     */
+    public void releaseDerived() {
+        for (Module m : javaChildren) {
+            if (m instanceof Layer l) {
+                l.releaseDerived();
+            }
+        }
+    }
+
     /** Registers a child module (and keeps its Java object reachable as long as this one is). */
     protected final <M extends Module> M child(String name, M module) {
         javaChildren.add(module);

@@ -392,8 +392,14 @@ public class TrainRunner {
     public CocoEvalResult test(DwDetector model, CocoDataset val) throws IOException {
         DwConfig cfg = loaded.config();
         DatasetTester tester = new DatasetTester(model, cfg.test(), loaded.testPipeline(), cfg.data().workers(), ops().nms());
-        return ShardedTester.run(tester, val, new CollectiveShardGroup(collectives, device()), null, true,
-                isMain() ? out : null).evaluation();
+        try {
+            return ShardedTester.run(tester, val, new CollectiveShardGroup(collectives, device()), null, true,
+                    isMain() ? out : null).evaluation();
+        } finally {
+            // The next evaluation sees other weights: drop the inference-only transforms rather than carry them
+            // through the training epochs.
+            model.releaseDerived();
+        }
     }
 
     /** @param best rank 0's best-checkpoint keeper, told every evaluation (null: none) */

@@ -1,0 +1,292 @@
+// 3×3 stride-1 pad-1 convolution by Winograd's minimal filtering F(4×4, 3×3) (Lavin & Gray, CVPR 2016), for CPU
+// inference on channels-last (NHWC) float activations: 4× fewer multiplications in the channel contraction than a
+// direct convolution, at a float error of about 1e-5 of the output's magnitude.
+//
+// One call convolves several inputs with the same weights (the head's towers run on all FPN levels at once). Tiles of
+// 4×4 outputs (6×6 inputs) from every input form one list; each thread takes chunks of at most TILE_CHUNK tiles (fewer
+// when there are few tiles, so that every thread gets about three) and runs the three steps on them alone, in buffers
+// of its own that stay in its caches:
+//   1. input transform  V[ξ][t][c] = (Bᵀ d B)[ξ]           (36 planes, 6 tiles interleaved per group of channels)
+//   2. contraction      M[ξ][t][k] = Σ_c V[ξ][t][c] U[ξ][c][k]   (36 small matrix products, our own AVX2 kernel)
+//   3. output transform y = Aᵀ m A + bias, cropped at the borders
+// U = G g Gᵀ is computed once per weight (dw_wino_pack_weights) in the kernel's panel order.
+//
+// The kernels need AVX2 and FMA (checked at run time: dw_wino_supported), C and K multiples of 8 and 16. Threads are
+// libtorch's OpenMP threads (libgomp is shared), so this never runs beside an idle spinning pool.
+#ifndef DW_WINOGRAD_H
+#define DW_WINOGRAD_H
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <cstdio>
+#include <memory>
+#include <omp.h>
+#include <immintrin.h>
+
+namespace dw_wino {
+
+constexpr int TILE_GROUP = 6;                 // rows of the contraction's register block
+constexpr int K_BLOCK = 16;                   // columns of the register block (two 8-float vectors)
+constexpr int TILE_CHUNK = 16 * TILE_GROUP;   // most tiles per thread work item (V and M: 36·96·C floats each)
+
+struct AlignedFree {
+    void operator()(float* p) const { std::free(p); }
+};
+
+inline float* aligned_floats(size_t n) {
+    size_t bytes = ((n * sizeof(float) + 63) / 64) * 64;
+    return static_cast<float*>(std::aligned_alloc(64, bytes));
+}
+
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+
+// Bᵀ d for one column of 6 vectors: rows of Bᵀ = [4 0 -5 0 1 0], [0 -4 -4 1 1 0], [0 4 -4 -1 1 0], [0 -2 -1 2 1 0],
+// [0 2 -1 -2 1 0], [0 4 0 -5 0 1].
+static inline void input_1d(const __m256 d[6], __m256 r[6]) {
+    const __m256 four = _mm256_set1_ps(4.f), five = _mm256_set1_ps(5.f), two = _mm256_set1_ps(2.f);
+    __m256 t1 = _mm256_fnmadd_ps(four, d[2], d[4]);          // d4 - 4 d2
+    __m256 t2 = _mm256_fnmadd_ps(four, d[1], d[3]);          // d3 - 4 d1
+    __m256 t3 = _mm256_sub_ps(d[4], d[2]);                   // d4 - d2
+    __m256 t4 = _mm256_mul_ps(two, _mm256_sub_ps(d[3], d[1]));  // 2 (d3 - d1)
+    r[0] = _mm256_add_ps(_mm256_fnmadd_ps(five, d[2], _mm256_mul_ps(four, d[0])), d[4]);
+    r[1] = _mm256_add_ps(t1, t2);
+    r[2] = _mm256_sub_ps(t1, t2);
+    r[3] = _mm256_add_ps(t3, t4);
+    r[4] = _mm256_sub_ps(t3, t4);
+    r[5] = _mm256_add_ps(_mm256_fnmadd_ps(five, d[3], _mm256_mul_ps(four, d[1])), d[5]);
+}
+
+// Aᵀ m for one column of 6 vectors: rows of Aᵀ = [1 1 1 1 1 0], [0 1 -1 2 -2 0], [0 1 1 4 4 0], [0 1 -1 8 -8 1].
+static inline void output_1d(const __m256 m[6], __m256 o[4]) {
+    __m256 s12 = _mm256_add_ps(m[1], m[2]), d12 = _mm256_sub_ps(m[1], m[2]);
+    __m256 s34 = _mm256_add_ps(m[3], m[4]), d34 = _mm256_sub_ps(m[3], m[4]);
+    o[0] = _mm256_add_ps(_mm256_add_ps(m[0], s12), s34);
+    o[1] = _mm256_fmadd_ps(_mm256_set1_ps(2.f), d34, d12);
+    o[2] = _mm256_fmadd_ps(_mm256_set1_ps(4.f), s34, s12);
+    o[3] = _mm256_add_ps(_mm256_fmadd_ps(_mm256_set1_ps(8.f), d34, d12), m[5]);
+}
+
+// Where tile t of the call's list lies: input/output number, image, tile row and column.
+struct TileMap {
+    int inputs, n;
+    const int* h;
+    const int* w;
+    int64_t first[65];   // first tile of each input (at most 64 inputs)
+
+    void locate(int64_t t, int& in, int& img, int& ty, int& tx) const {
+        in = 0;
+        while (t >= first[in + 1]) in++;
+        int64_t r = t - first[in];
+        int tw = (w[in] + 3) / 4, th = (h[in] + 3) / 4;
+        img = static_cast<int>(r / (static_cast<int64_t>(th) * tw));
+        r -= static_cast<int64_t>(img) * th * tw;
+        ty = static_cast<int>(r / tw);
+        tx = static_cast<int>(r % tw);
+    }
+};
+
+// Step 1 for tiles [t0, t0+count): V[ξ][j][c], j the tile's place in the chunk; rows up to a whole tile group are
+// zero.
+static void input_transform(const TileMap& map, const float* const* x, int C, int64_t t0, int count, int64_t plane,
+                            float* V) {
+    const int rows = (count + TILE_GROUP - 1) / TILE_GROUP * TILE_GROUP;
+    const __m256 zero = _mm256_setzero_ps();
+    for (int j = 0; j < rows; j++) {
+        float* vt = V + static_cast<int64_t>(j) * C;
+        if (j >= count) {
+            for (int xi = 0; xi < 36; xi++)
+                for (int c = 0; c < C; c += 8) _mm256_storeu_ps(vt + xi * plane + c, zero);
+            continue;
+        }
+        int in, img, ty, tx;
+        map.locate(t0 + j, in, img, ty, tx);
+        const int H = map.h[in], W = map.w[in];
+        const float* base = x[in] + static_cast<int64_t>(img) * H * W * C;
+        const int y0 = 4 * ty - 1, x0 = 4 * tx - 1;
+        const bool interior = y0 >= 0 && x0 >= 0 && y0 + 6 <= H && x0 + 6 <= W;
+        for (int c = 0; c < C; c += 8) {
+            __m256 d[6][6];
+            for (int a = 0; a < 6; a++) {
+                for (int b = 0; b < 6; b++) {
+                    int yy = y0 + a, xx = x0 + b;
+                    d[a][b] = interior || (yy >= 0 && yy < H && xx >= 0 && xx < W)
+                            ? _mm256_loadu_ps(base + (static_cast<int64_t>(yy) * W + xx) * C + c) : zero;
+                }
+            }
+            __m256 col[6], r[6], u[6][6];
+            for (int b = 0; b < 6; b++) {           // Bᵀ d, column by column
+                for (int a = 0; a < 6; a++) col[a] = d[a][b];
+                input_1d(col, r);
+                for (int a = 0; a < 6; a++) u[a][b] = r[a];
+            }
+            for (int a = 0; a < 6; a++) {           // (Bᵀ d) B, row by row
+                input_1d(u[a], r);
+                for (int b = 0; b < 6; b++) _mm256_storeu_ps(vt + (a * 6 + b) * plane + c, r[b]);
+            }
+        }
+    }
+}
+
+// Step 2 for one ξ: M[t][k] (groups·6 rows, K columns) = V[t][c] times the U panel (K/16 × C × 16).
+static void contract(const float* V, const float* U, int groups, int C, int K, float* M) {
+    for (int kb = 0; kb < K / K_BLOCK; kb++) {
+        const float* u = U + static_cast<int64_t>(kb) * C * K_BLOCK;
+        for (int g = 0; g < groups; g++) {
+            const float* v = V + static_cast<int64_t>(g) * TILE_GROUP * C;
+            __m256 acc[TILE_GROUP][2];
+            for (int r = 0; r < TILE_GROUP; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+            for (int c = 0; c < C; c++) {
+                __m256 u0 = _mm256_load_ps(u + c * K_BLOCK), u1 = _mm256_load_ps(u + c * K_BLOCK + 8);
+                for (int r = 0; r < TILE_GROUP; r++) {
+                    __m256 vv = _mm256_broadcast_ss(v + r * C + c);
+                    acc[r][0] = _mm256_fmadd_ps(vv, u0, acc[r][0]);
+                    acc[r][1] = _mm256_fmadd_ps(vv, u1, acc[r][1]);
+                }
+            }
+            float* m = M + static_cast<int64_t>(g) * TILE_GROUP * K + kb * K_BLOCK;
+            for (int r = 0; r < TILE_GROUP; r++) {
+                _mm256_storeu_ps(m + r * K, acc[r][0]);
+                _mm256_storeu_ps(m + r * K + 8, acc[r][1]);
+            }
+        }
+    }
+}
+
+// Step 3 for tiles [t0, t0+count): y = Aᵀ m A + bias for each tile, written where it lies inside its output.
+static void output_transform(const TileMap& map, const float* M, int64_t mplane, int K, int64_t t0, int count,
+                             const float* bias, float* const* y) {
+    for (int j = 0; j < count; j++) {
+        int in, img, ty, tx;
+        map.locate(t0 + j, in, img, ty, tx);
+        const int H = map.h[in], W = map.w[in];
+        float* base = y[in] + static_cast<int64_t>(img) * H * W * K;
+        const int rows = H - 4 * ty < 4 ? H - 4 * ty : 4, cols = W - 4 * tx < 4 ? W - 4 * tx : 4;
+        for (int k = 0; k < K; k += 8) {
+            __m256 m[6][6], t[4][6], col[6], o[4];
+            for (int xi = 0; xi < 36; xi++)
+                m[xi / 6][xi % 6] = _mm256_loadu_ps(M + xi * mplane + static_cast<int64_t>(j) * K + k);
+            for (int b = 0; b < 6; b++) {           // Aᵀ m, column by column
+                for (int a = 0; a < 6; a++) col[a] = m[a][b];
+                output_1d(col, o);
+                for (int a = 0; a < 4; a++) t[a][b] = o[a];
+            }
+            const __m256 bv = bias ? _mm256_loadu_ps(bias + k) : _mm256_setzero_ps();
+            for (int a = 0; a < rows; a++) {        // (Aᵀ m) A, row by row
+                output_1d(t[a], o);
+                float* dst = base + (static_cast<int64_t>(4 * ty + a) * W + 4 * tx) * K + k;
+                for (int b = 0; b < cols; b++) _mm256_storeu_ps(dst + static_cast<int64_t>(b) * K, _mm256_add_ps(o[b], bv));
+            }
+        }
+    }
+}
+
+#pragma GCC pop_options
+
+}  // namespace dw_wino
+
+/** Whether this CPU runs the kernels (AVX2 and FMA). */
+inline int dw_wino_supported() {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
+}
+
+/** Floats of the packed transformed weights for K outputs and C inputs. */
+inline int64_t dw_wino_packed_size(int C, int K) {
+    return 36LL * C * K;
+}
+
+/**
+ * U = G g Gᵀ of weights g (K, C, 3, 3) into {@code U} (dw_wino_packed_size floats, 32-byte aligned) in the
+ * contraction's panel order [ξ][K/16][C][16]. Returns 0, or -1 with a message in err.
+ */
+inline int dw_wino_pack_weights(const float* g, int K, int C, float* U, int threads, char* err, int errcap) {
+    if (K % dw_wino::K_BLOCK != 0 || C % 8 != 0 || reinterpret_cast<uintptr_t>(U) % 32 != 0) {
+        std::snprintf(err, errcap, "winograd: K=%d must be a multiple of 16, C=%d of 8, U 32-byte aligned", K, C);
+        return -1;
+    }
+    if (threads < 1) threads = 1;
+    static const double G[6][3] = {{1 / 4.0, 0, 0}, {-1 / 6.0, -1 / 6.0, -1 / 6.0}, {-1 / 6.0, 1 / 6.0, -1 / 6.0},
+                                   {1 / 24.0, 1 / 12.0, 1 / 6.0}, {1 / 24.0, -1 / 12.0, 1 / 6.0}, {0, 0, 1}};
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int k = 0; k < K; k++) {
+        for (int c = 0; c < C; c++) {
+            const float* w = g + (static_cast<int64_t>(k) * C + c) * 9;
+            double t[6][3];
+            for (int a = 0; a < 6; a++)
+                for (int j = 0; j < 3; j++) t[a][j] = G[a][0] * w[j] + G[a][1] * w[3 + j] + G[a][2] * w[6 + j];
+            for (int a = 0; a < 6; a++) {
+                for (int b = 0; b < 6; b++) {
+                    double u = t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+                    int64_t at = ((static_cast<int64_t>(a * 6 + b) * (K / dw_wino::K_BLOCK) + k / dw_wino::K_BLOCK) * C + c)
+                            * dw_wino::K_BLOCK + k % dw_wino::K_BLOCK;
+                    U[at] = static_cast<float>(u);
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/**
+ * y_i = conv3×3(x_i, g) + bias for {@code inputs} inputs of N images each: x_i (N, h_i, w_i, C) and y_i (N, h_i, w_i, K),
+ * both contiguous channels-last floats; U from dw_wino_pack_weights; bias K floats or null. Returns 0, or -1 with a
+ * message in err.
+ */
+inline int dw_wino_conv3x3(int inputs, const int64_t* x, const int* h, const int* w, int N, int C, int K,
+                           const float* U, const float* bias, const int64_t* y, int threads, char* err, int errcap) {
+    using namespace dw_wino;
+    if (threads < 1) threads = 1;
+    if (inputs < 1 || inputs > 64 || K % K_BLOCK != 0 || C % 8 != 0 || N < 1) {
+        std::snprintf(err, errcap, "winograd: %d inputs (1..64), K=%d (multiple of 16), C=%d (multiple of 8), N=%d",
+                      inputs, K, C, N);
+        return -1;
+    }
+    TileMap map;
+    map.inputs = inputs;
+    map.n = N;
+    map.h = h;
+    map.w = w;
+    map.first[0] = 0;
+    for (int i = 0; i < inputs; i++) {
+        map.first[i + 1] = map.first[i] + static_cast<int64_t>(N) * ((h[i] + 3) / 4) * ((w[i] + 3) / 4);
+    }
+    const int64_t tiles = map.first[inputs];
+    int64_t per = (tiles + 3LL * threads - 1) / (3LL * threads);                 // about three chunks per thread
+    per = (per + TILE_GROUP - 1) / TILE_GROUP * TILE_GROUP;
+    const int chunk = static_cast<int>(per < TILE_GROUP ? TILE_GROUP : per > TILE_CHUNK ? TILE_CHUNK : per);
+    const int64_t chunks = (tiles + chunk - 1) / chunk;
+    const float* const* xs = reinterpret_cast<const float* const*>(x);
+    float* const* ys = reinterpret_cast<float* const*>(y);
+    int failed = 0;
+#pragma omp parallel num_threads(threads)
+    {
+        std::unique_ptr<float, AlignedFree> V(aligned_floats(36LL * chunk * C));
+        std::unique_ptr<float, AlignedFree> M(aligned_floats(36LL * chunk * K));
+        if (!V || !M) {
+#pragma omp atomic write
+            failed = 1;
+        } else {
+#pragma omp for schedule(dynamic, 1)
+            for (int64_t ch = 0; ch < chunks; ch++) {
+                const int64_t t0 = ch * chunk;
+                const int count = static_cast<int>(tiles - t0 < chunk ? tiles - t0 : chunk);
+                const int g = (count + TILE_GROUP - 1) / TILE_GROUP;
+                const int64_t vplane = static_cast<int64_t>(g) * TILE_GROUP * C, mplane = static_cast<int64_t>(g) * TILE_GROUP * K;
+                input_transform(map, xs, C, t0, count, vplane, V.get());
+                for (int xi = 0; xi < 36; xi++) {
+                    contract(V.get() + xi * vplane, U + static_cast<int64_t>(xi) * C * K, g, C, K, M.get() + xi * mplane);
+                }
+                output_transform(map, M.get(), mplane, K, t0, count, bias, ys);
+            }
+        }
+    }
+    if (failed) {
+        std::snprintf(err, errcap, "winograd: out of memory for the per-thread buffers (C=%d, K=%d)", C, K);
+        return -1;
+    }
+    return 0;
+}
+
+#endif

@@ -1,0 +1,165 @@
+package dev.dwjava.model.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.dwjava.core.runtime.Torch;
+import dev.dwjava.core.tensor.Tensors;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Winograd F(4×4, 3×3) convolution against libtorch's convolution computed in float64 (the exact answer to float
+ * precision): every output within {@link #TOLERANCE} of the map's largest value. F(4×4, 3×3) in float32 rounds about
+ * 1e-5 of that (the transforms' constants reach 8 and 1/24); libtorch's own float32 convolution lands near 1e-6. Sizes
+ * are chosen so that tiles are cut at the right and bottom borders, and a map smaller than one tile is covered.
+ */
+class WinogradConvTest {
+    /** Largest difference allowed, relative to the output's largest magnitude. */
+    static final double TOLERANCE = 4e-5;
+
+    @BeforeAll
+    static void init() {
+        Torch.init();
+    }
+
+    @BeforeEach
+    void needsLibrary() {
+        assumeTrue(WinogradConv.available(), "the Winograd library is not built (dw-model's native-conv profile needs"
+                + " g++) or this CPU lacks AVX2/FMA: skipped");
+    }
+
+    private static Conv2d conv(int in, int out, boolean bias, long seed) {
+        torch.manual_seed(seed);
+        Conv2d c = new Conv2d(in, out, 3, 1, 1, bias);
+        try (NoGradGuard g = new NoGradGuard()) {
+            c.weight.copy_(torch.randn(out, in, 3, 3).mul(Tensors.s(1.0 / Math.sqrt(9.0 * in))));
+            if (bias) {
+                c.bias.copy_(torch.randn(out));
+            }
+        }
+        return c;
+    }
+
+    /** The exact convolution (float64) of x by weight and bias, as float32. */
+    private static Tensor exact(Tensor x, Tensor weight, Tensor bias) {
+        Tensor d = torch.conv2d(x.to(torch.ScalarType.Double), weight.to(torch.ScalarType.Double),
+                bias == null ? new TensorOptional() : new TensorOptional(bias.to(torch.ScalarType.Double)),
+                new long[] {1, 1}, new long[] {1, 1}, new long[] {1, 1}, 1);
+        return d.to(torch.ScalarType.Float);
+    }
+
+    private static void assertClose(Tensor expected, Tensor actual, String what) {
+        assertTrue(java.util.Arrays.equals(expected.shape(), actual.shape()), what + ": shape "
+                + Tensors.shapeOf(actual) + ", expected " + Tensors.shapeOf(expected));
+        double scale = expected.abs().max().item_double(), diff = expected.sub(actual).abs().max().item_double();
+        assertTrue(scale > 0, what + " is all zero");
+        assertTrue(diff <= TOLERANCE * scale, what + ": max difference " + diff + " at scale " + scale);
+    }
+
+    @Test
+    void matchesTheExactConvolution() {
+        int[][] cases = {{1, 8, 16, 3, 2}, {1, 8, 16, 5, 7}, {2, 32, 48, 13, 21}, {1, 64, 80, 30, 37}, {1, 256, 256, 9, 12}};
+        for (int[] c : cases) {
+            for (boolean bias : new boolean[] {true, false}) {
+                Conv2d conv = conv(c[1], c[2], bias, c[3]);
+                Tensor x = torch.randn(c[0], c[1], c[3], c[4]);
+                try (NoGradGuard g = new NoGradGuard()) {
+                    assertTrue(WinogradConv.applies(conv, x));
+                    Tensor y = conv.forward(x);
+                    assertTrue(y.is_contiguous(torch.MemoryFormat.ChannelsLast), "the output is channels-last");
+                    assertClose(exact(x, conv.weight, conv.bias), y, java.util.Arrays.toString(c) + " bias " + bias);
+                    // A channels-last input gives the same result.
+                    assertClose(exact(x, conv.weight, conv.bias), conv.forward(x.contiguous(torch.MemoryFormat.ChannelsLast)),
+                            java.util.Arrays.toString(c) + " channels-last input");
+                }
+            }
+        }
+    }
+
+    @Test
+    void severalInputsShareOneCall() {
+        Conv2d conv = conv(16, 32, true, 3);
+        List<Tensor> xs = new ArrayList<>();
+        for (int[] hw : new int[][] {{40, 24}, {20, 12}, {10, 6}, {5, 3}, {3, 2}}) {
+            xs.add(torch.randn(2, 16, hw[0], hw[1]));
+        }
+        try (NoGradGuard g = new NoGradGuard()) {
+            List<Tensor> ys = conv.forward(xs);
+            assertEquals(xs.size(), ys.size());
+            for (int i = 0; i < xs.size(); i++) {
+                assertClose(exact(xs.get(i), conv.weight, conv.bias), ys.get(i), "input " + i);
+            }
+        }
+    }
+
+    @Test
+    void foldsTheFrozenNorm() {
+        Conv2d conv = conv(24, 32, false, 5);
+        FrozenBatchNorm2d bn = new FrozenBatchNorm2d(32);
+        try (NoGradGuard g = new NoGradGuard()) {
+            bn.weight.copy_(torch.rand(32).add(Tensors.s(0.5)));
+            bn.bias.copy_(torch.randn(32));
+            bn.runningMean.copy_(torch.randn(32));
+            bn.runningVar.copy_(torch.rand(32).add(Tensors.s(0.1)));
+            Tensor x = torch.randn(1, 24, 17, 19);
+            Tensor s = bn.weight.div(bn.runningVar.add(Tensors.s(FrozenBatchNorm2d.EPS)).sqrt());
+            Tensor expected = exact(x, conv.weight, null).sub(bn.runningMean.view(1, -1, 1, 1))
+                    .mul(s.view(1, -1, 1, 1)).add(bn.bias.view(1, -1, 1, 1));
+            assertClose(expected, conv.forward(x, bn), "conv + frozen norm");
+            // A changed statistic (a checkpoint loaded in place) is seen at the next forward.
+            bn.runningMean.add_(Tensors.s(1.0));
+            assertClose(expected.sub(s.view(1, -1, 1, 1)), conv.forward(x, bn), "after the mean moved by 1");
+        }
+    }
+
+    @Test
+    void followsWeightChangesAndReleases() {
+        Conv2d conv = conv(16, 16, true, 7);
+        Tensor x = torch.randn(1, 16, 11, 9);
+        try (NoGradGuard g = new NoGradGuard()) {
+            Tensor before = conv.forward(x);
+            assertClose(exact(x, conv.weight, conv.bias), before, "first forward");
+            conv.weight.mul_(Tensors.s(-2.0));                 // an optimizer step or a load, in place
+            conv.bias.add_(Tensors.s(3.0));
+            assertClose(exact(x, conv.weight, conv.bias), conv.forward(x), "after an in-place update");
+            conv.releaseDerived();
+            conv.releaseDerived();                            // idempotent
+            assertClose(exact(x, conv.weight, conv.bias), conv.forward(x), "after releaseDerived");
+        }
+    }
+
+    @Test
+    void onlyForCpuFloatInferenceOfItsShapes() {
+        Tensor x = torch.randn(1, 16, 8, 8);
+        Conv2d conv = conv(16, 16, true, 9);
+        assertFalse(WinogradConv.applies(conv, x), "autograd on: libtorch's convolution, which has a backward");
+        try (NoGradGuard g = new NoGradGuard()) {
+            assertTrue(WinogradConv.applies(conv, x));
+            assertFalse(WinogradConv.applies(new Conv2d(16, 16, 3, 2, 1, true), x), "stride 2");
+            assertFalse(WinogradConv.applies(new Conv2d(16, 16, 1, 1, 0, true), x), "1×1");
+            assertFalse(WinogradConv.applies(new Conv2d(16, 8, 3, 1, 1, true), x), "8 outputs (not a multiple of 16)");
+            assertFalse(WinogradConv.applies(new Conv2d(12, 16, 3, 1, 1, true), torch.randn(1, 12, 8, 8)),
+                    "12 inputs (not a multiple of 8)");
+            assertFalse(WinogradConv.applies(conv, x.to(torch.ScalarType.Double)), "float64");
+            WinogradConv.setEnabled(false);
+            try {
+                assertFalse(WinogradConv.applies(conv, x), "switched off");
+                // ... and the layer then gives libtorch's result.
+                assertClose(exact(x, conv.weight, conv.bias), conv.forward(x), "libtorch path");
+            } finally {
+                WinogradConv.setEnabled(true);
+            }
+        }
+    }
+}
