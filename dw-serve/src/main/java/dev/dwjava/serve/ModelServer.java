@@ -218,13 +218,19 @@ public final class ModelServer implements AutoCloseable {
 
         private void detect(Request request, Reply reply) throws Exception {
             long length = request.getLength();
+            InputStream in = Request.asInputStream(request);
             if (length > options.maxBodyBytes()) {
-                throw RequestImage.tooLarge(options.maxBodyBytes());
+                throw refuseBody(in, reply, length - options.maxBodyBytes() <= RequestImage.SWALLOW_BYTES);
             }
             if (batcher.full()) {   // before reading the body: overload is answered at once
                 throw busy();
             }
-            byte[] body = RequestImage.readBounded(Request.asInputStream(request), options.maxBodyBytes());
+            byte[] body;
+            try {
+                body = RequestImage.readBounded(in, options.maxBodyBytes());
+            } catch (RequestImage.HttpError e) {
+                throw refuseBody(in, reply, true);
+            }
             RequestImage.Upload up = RequestImage.upload(body, request.getHeaders().get(HttpHeader.CONTENT_TYPE),
                     options.maxBodyBytes());
             String q = Request.extractQueryParameters(request).getValue("score_thr");
@@ -247,6 +253,19 @@ public final class ModelServer implements AutoCloseable {
             }, http);
         }
 
+        /**
+         * The 413 of a body over the limit. The connection closes after it (the rest of the body is not wanted), but
+         * first up to {@link RequestImage#SWALLOW_BYTES} of what the client still sends are read so that it sees the
+         * answer rather than a reset; a body far over that is cut off at once.
+         */
+        private RequestImage.HttpError refuseBody(InputStream in, Reply reply, boolean swallow) {
+            if (swallow) {
+                RequestImage.swallow(in, RequestImage.SWALLOW_BYTES);
+            }
+            reply.closeConnection();
+            return RequestImage.tooLarge(options.maxBodyBytes());
+        }
+
         private RequestImage.HttpError busy() {
             return new RequestImage.HttpError(503, "the server is busy: " + options.queueCapacity()
                     + " images already wait for the model (--queue-capacity); retry later");
@@ -265,6 +284,11 @@ public final class ModelServer implements AutoCloseable {
             this.callback = callback;
             this.label = label;
             this.t0 = t0;
+        }
+
+        /** Asks Jetty to close the connection once this answer is written. */
+        void closeConnection() {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
         }
 
         void json(int code, Object value) {

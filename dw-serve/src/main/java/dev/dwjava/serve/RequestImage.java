@@ -49,6 +49,27 @@ final class RequestImage {
         return out.toByteArray();
     }
 
+    /**
+     * How much of a refused body is still read, and dropped, before the 413 goes out. A client that is still sending
+     * when the server closes would otherwise meet a reset connection (the kernel resets on close while unread bytes
+     * wait) and lose the answer; beyond this much the server closes anyway. Tomcat's {@code maxSwallowSize} is the same
+     * idea, with the same default.
+     */
+    static final long SWALLOW_BYTES = 2L << 20;
+
+    /** Reads and drops at most {@code maxBytes} more of {@code in}; a client that hangs up ends it quietly. */
+    static void swallow(InputStream in, long maxBytes) {
+        byte[] buf = new byte[64 << 10];
+        long left = maxBytes;
+        try {
+            for (int n; left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0; ) {
+                left -= n;
+            }
+        } catch (IOException e) {
+            // the client went away: there is nobody left to answer
+        }
+    }
+
     static HttpError tooLarge(long maxBytes) {
         return new HttpError(413, "the request body is larger than the server's limit of " + maxBytes
                 + " bytes (--max-body-bytes)");
