@@ -33,10 +33,33 @@ public final class Conv2d extends Layer {
         if (WinogradConv.applies(this, x)) {
             return WinogradConv.forward(this, null, java.util.List.of(x)).get(0);
         }
-        Tensor y = torch.conv2d(x, weight, bias == null ? new TensorOptional() : new TensorOptional(bias),
-                new long[] {stride, stride}, new long[] {padding, padding}, new long[] {1, 1}, 1);
+        Tensor y = conv2d(x, weight, bias);
         MacCounter.add(y.numel(), fanIn());
         return y;
+    }
+
+    /**
+     * libtorch's convolution, except one case it gets wrong: on the CPU under bf16 autocast, the weight gradient of a
+     * k×k (k > 1) convolution over a map one pixel high or wide comes back as uninitialised memory (libtorch
+     * 2.13.0-1.5.14 on CPUs with AVX-512 BF16, nondeterministic: NaN or 1e15 values; the P7 conv of a small image
+     * hits it). That case runs in fp32 with autocast off, its output cast to bf16 as autocast's would be: a
+     * few-pixel map, so the cost is nil ({@code Conv2dTest}).
+     */
+    private Tensor conv2d(Tensor x, Tensor w, Tensor b) {
+        long[] st = {stride, stride}, pad = {padding, padding}, dil = {1, 1};
+        if (kernel > 1 && x.dim() == 4 && (x.size(2) == 1 || x.size(3) == 1) && x.is_cpu()
+                && torch.is_autocast_enabled(torch.DeviceType.CPU)
+                && torch.get_autocast_dtype(torch.DeviceType.CPU).value == torch.ScalarType.BFloat16.value) {
+            torch.set_autocast_enabled(torch.DeviceType.CPU, false);
+            try {
+                Tensor f = torch.conv2d(x.to(torch.ScalarType.Float), w.to(torch.ScalarType.Float),
+                        b == null ? new TensorOptional() : new TensorOptional(b.to(torch.ScalarType.Float)), st, pad, dil, 1);
+                return f.to(torch.ScalarType.BFloat16);
+            } finally {
+                torch.set_autocast_enabled(torch.DeviceType.CPU, true);
+            }
+        }
+        return torch.conv2d(x, w, b == null ? new TensorOptional() : new TensorOptional(b), st, pad, dil, 1);
     }
 
     /** {@link #forward(Tensor)} of each input: one {@link WinogradConv} call over all where it applies. */
@@ -67,8 +90,7 @@ public final class Conv2d extends Layer {
             return WinogradConv.forward(this, bn, java.util.List.of(x)).get(0);
         }
         Tensor[] wb = folded(bn);
-        Tensor y = torch.conv2d(x, wb[0], new TensorOptional(wb[1]), new long[] {stride, stride},
-                new long[] {padding, padding}, new long[] {1, 1}, 1);
+        Tensor y = conv2d(x, wb[0], wb[1]);
         MacCounter.add(y.numel(), fanIn());
         return y;
     }
