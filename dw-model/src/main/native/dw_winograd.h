@@ -11,6 +11,10 @@
 //   3. output transform y = Aᵀ m A + bias, cropped at the borders
 // U = G g Gᵀ is computed once per weight (dw_wino_pack_weights) in the kernel's panel order.
 //
+// For training, the gradient of the input is the same convolution of the output's gradient with the weights turned
+// over (dw_wino_pack_weights_transposed), and the gradient of the weights is Winograd's transpose
+// (dw_wino_conv3x3_grad_weight): dM = A dy Aᵀ per tile, dU[ξ] = Σ_t dM[ξ][t]ᵀ V[ξ][t], dg = Gᵀ dU G.
+//
 // The kernels need AVX2 and FMA (checked at run time: dw_wino_supported), C and K multiples of 8 and 16. Threads are
 // libtorch's OpenMP threads (libgomp is shared), so this never runs beside an idle spinning pool.
 #ifndef DW_WINOGRAD_H
@@ -21,6 +25,7 @@
 #include <cstring>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <omp.h>
 #include <immintrin.h>
 
@@ -182,7 +187,117 @@ static void output_transform(const TileMap& map, const float* M, int64_t mplane,
     }
 }
 
+// A dy for one column of 4 vectors (A = the transpose of Aᵀ above): the 6 rows of the output-gradient transform.
+static inline void grad_output_1d(const __m256 o[4], __m256 m[6]) {
+    const __m256 two = _mm256_set1_ps(2.f), four = _mm256_set1_ps(4.f), eight = _mm256_set1_ps(8.f);
+    __m256 s02 = _mm256_add_ps(o[0], o[2]), s13 = _mm256_add_ps(o[1], o[3]);
+    __m256 e = _mm256_fmadd_ps(four, o[2], o[0]);                       // o0 + 4 o2
+    __m256 f = _mm256_fmadd_ps(eight, o[3], _mm256_mul_ps(two, o[1]));  // 2 o1 + 8 o3
+    m[0] = o[0];
+    m[1] = _mm256_add_ps(s02, s13);
+    m[2] = _mm256_sub_ps(s02, s13);
+    m[3] = _mm256_add_ps(e, f);
+    m[4] = _mm256_sub_ps(e, f);
+    m[5] = o[3];
+}
+
+// Rows of the weight-gradient contraction's register block (output channels, broadcast) and its columns (input
+// channels, two vectors).
+constexpr int K_GROUP = 6;
+constexpr int C_BLOCK = 16;
+
+// dM = A dy Aᵀ of tiles [t0, t0+count) into dM[ξ][t][k] at tile place j0 + j (plane = T·K floats). Output positions
+// outside the image have no gradient (the forward crops them).
+static void grad_output_transform(const TileMap& map, const float* const* dy, int K, int64_t t0, int count, int j0,
+                                  int64_t plane, float* dM) {
+    const __m256 zero = _mm256_setzero_ps();
+    for (int j = 0; j < count; j++) {
+        int in, img, ty, tx;
+        map.locate(t0 + j, in, img, ty, tx);
+        const int H = map.h[in], W = map.w[in];
+        const float* base = dy[in] + static_cast<int64_t>(img) * H * W * K;
+        const int rows = H - 4 * ty < 4 ? H - 4 * ty : 4, cols = W - 4 * tx < 4 ? W - 4 * tx : 4;
+        float* mt = dM + static_cast<int64_t>(j0 + j) * K;
+        for (int k = 0; k < K; k += 8) {
+            __m256 o[4][4], col[4], m[6], t[6][4], r[6];
+            for (int a = 0; a < 4; a++)
+                for (int b = 0; b < 4; b++)
+                    o[a][b] = a < rows && b < cols
+                            ? _mm256_loadu_ps(base + (static_cast<int64_t>(4 * ty + a) * W + 4 * tx + b) * K + k) : zero;
+            for (int b = 0; b < 4; b++) {           // A dy, column by column
+                for (int a = 0; a < 4; a++) col[a] = o[a][b];
+                grad_output_1d(col, m);
+                for (int a = 0; a < 6; a++) t[a][b] = m[a];
+            }
+            for (int a = 0; a < 6; a++) {           // (A dy) Aᵀ, row by row
+                grad_output_1d(t[a], r);
+                for (int b = 0; b < 6; b++) _mm256_storeu_ps(mt + (a * 6 + b) * plane + k, r[b]);
+            }
+        }
+    }
+}
+
+// dU[k][c] (+)= Σ_t dM[t][k] V[t][c] for one ξ (dM: T × K, V: T × C rows) and one 16-column panel of C. The last
+// block of rows may read up to 5 floats past a row of dM (the buffer has slack); those rows are not stored.
+static void contract_grad(const float* dM, const float* V, int T, int K, int C, int cb, bool accumulate, float* dU) {
+    const float* v = V + cb * C_BLOCK;
+    for (int k0 = 0; k0 < K; k0 += K_GROUP) {
+        __m256 acc[K_GROUP][2];
+        for (int r = 0; r < K_GROUP; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+        const float* m = dM + k0;
+        for (int t = 0; t < T; t++) {
+            __m256 v0 = _mm256_loadu_ps(v + static_cast<int64_t>(t) * C), v1 = _mm256_loadu_ps(v + static_cast<int64_t>(t) * C + 8);
+            const float* mt = m + static_cast<int64_t>(t) * K;
+            for (int r = 0; r < K_GROUP; r++) {
+                __m256 mm = _mm256_broadcast_ss(mt + r);
+                acc[r][0] = _mm256_fmadd_ps(mm, v0, acc[r][0]);
+                acc[r][1] = _mm256_fmadd_ps(mm, v1, acc[r][1]);
+            }
+        }
+        for (int r = 0; r < K_GROUP && k0 + r < K; r++) {
+            float* u = dU + static_cast<int64_t>(k0 + r) * C + cb * C_BLOCK;
+            if (accumulate) {
+                acc[r][0] = _mm256_add_ps(acc[r][0], _mm256_loadu_ps(u));
+                acc[r][1] = _mm256_add_ps(acc[r][1], _mm256_loadu_ps(u + 8));
+            }
+            _mm256_storeu_ps(u, acc[r][0]);
+            _mm256_storeu_ps(u + 8, acc[r][1]);
+        }
+    }
+}
+
 #pragma GCC pop_options
+
+// The tile list of a call over several inputs.
+inline TileMap tile_map(int inputs, const int* h, const int* w, int N) {
+    TileMap map;
+    map.inputs = inputs;
+    map.n = N;
+    map.h = h;
+    map.w = w;
+    map.first[0] = 0;
+    for (int i = 0; i < inputs; i++) {
+        map.first[i + 1] = map.first[i] + static_cast<int64_t>(N) * ((h[i] + 3) / 4) * ((w[i] + 3) / 4);
+    }
+    return map;
+}
+
+// The weight gradient's buffers, grown to the largest call and kept (one training thread calls it, step after step).
+inline std::mutex& grad_scratch_mutex() {
+    static std::mutex m;
+    return m;
+}
+
+inline float* grad_scratch(int which, int64_t floats) {
+    static float* buf[3] = {nullptr, nullptr, nullptr};
+    static int64_t size[3] = {0, 0, 0};
+    if (floats > size[which]) {
+        std::free(buf[which]);
+        buf[which] = aligned_floats(static_cast<size_t>(floats));
+        size[which] = buf[which] ? floats : 0;
+    }
+    return buf[which];
+}
 
 }  // namespace dw_wino
 
@@ -201,7 +316,8 @@ inline int64_t dw_wino_packed_size(int C, int K) {
  * U = G g Gᵀ of weights g (K, C, 3, 3) into {@code U} (dw_wino_packed_size floats, 32-byte aligned) in the
  * contraction's panel order [ξ][K/16][C][16]. Returns 0, or -1 with a message in err.
  */
-inline int dw_wino_pack_weights(const float* g, int K, int C, float* U, int threads, char* err, int errcap) {
+__attribute__((target("avx2,fma"))) inline int dw_wino_pack_weights(const float* g, int K, int C, float* U, int threads,
+                                                                   char* err, int errcap) {
     if (K % dw_wino::K_BLOCK != 0 || C % 8 != 0 || reinterpret_cast<uintptr_t>(U) % 32 != 0) {
         std::snprintf(err, errcap, "winograd: K=%d must be a multiple of 16, C=%d of 8, U 32-byte aligned", K, C);
         return -1;
@@ -209,20 +325,23 @@ inline int dw_wino_pack_weights(const float* g, int K, int C, float* U, int thre
     if (threads < 1) threads = 1;
     static const double G[6][3] = {{1 / 4.0, 0, 0}, {-1 / 6.0, -1 / 6.0, -1 / 6.0}, {-1 / 6.0, 1 / 6.0, -1 / 6.0},
                                    {1 / 24.0, 1 / 12.0, 1 / 6.0}, {1 / 24.0, -1 / 12.0, 1 / 6.0}, {0, 0, 1}};
+    // One panel row at a time: the 16 outputs k of a panel are the vector lanes (the compiler vectorises the l loops).
+    constexpr int L = dw_wino::K_BLOCK;
+    const int panels = K / L;
 #pragma omp parallel for num_threads(threads) schedule(static)
-    for (int k = 0; k < K; k++) {
-        for (int c = 0; c < C; c++) {
-            const float* w = g + (static_cast<int64_t>(k) * C + c) * 9;
-            double t[6][3];
-            for (int a = 0; a < 6; a++)
-                for (int j = 0; j < 3; j++) t[a][j] = G[a][0] * w[j] + G[a][1] * w[3 + j] + G[a][2] * w[6 + j];
-            for (int a = 0; a < 6; a++) {
-                for (int b = 0; b < 6; b++) {
-                    double u = t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-                    int64_t at = ((static_cast<int64_t>(a * 6 + b) * (K / dw_wino::K_BLOCK) + k / dw_wino::K_BLOCK) * C + c)
-                            * dw_wino::K_BLOCK + k % dw_wino::K_BLOCK;
-                    U[at] = static_cast<float>(u);
-                }
+    for (int item = 0; item < panels * C; item++) {
+        const int kb = item / C, c = item % C;
+        double w[9][L], t[6][3][L];
+        for (int l = 0; l < L; l++)
+            for (int i = 0; i < 9; i++) w[i][l] = g[(static_cast<int64_t>(kb * L + l) * C + c) * 9 + i];
+        for (int a = 0; a < 6; a++)
+            for (int j = 0; j < 3; j++)
+                for (int l = 0; l < L; l++) t[a][j][l] = G[a][0] * w[j][l] + G[a][1] * w[3 + j][l] + G[a][2] * w[6 + j][l];
+        for (int a = 0; a < 6; a++) {
+            for (int b = 0; b < 6; b++) {
+                float* u = U + ((static_cast<int64_t>(a * 6 + b) * panels + kb) * C + c) * L;
+                for (int l = 0; l < L; l++)
+                    u[l] = static_cast<float>(t[a][0][l] * G[b][0] + t[a][1][l] * G[b][1] + t[a][2][l] * G[b][2]);
             }
         }
     }
@@ -285,6 +404,102 @@ inline int dw_wino_conv3x3(int inputs, const int64_t* x, const int* h, const int
     if (failed) {
         std::snprintf(err, errcap, "winograd: out of memory for the per-thread buffers (C=%d, K=%d)", C, K);
         return -1;
+    }
+    return 0;
+}
+
+/**
+ * The transform of the weights turned over for the input's gradient: g' (C, K, 3, 3) with g'[c][k][i][j] =
+ * g[k][c][2-i][2-j], packed as dw_wino_pack_weights packs a convolution of K inputs and C outputs. With it,
+ * dw_wino_conv3x3 of the output's gradient (K channels) is the input's gradient (C channels). C a multiple of 16 and K
+ * of 8.
+ */
+inline int dw_wino_pack_weights_transposed(const float* g, int K, int C, float* U, int threads, char* err, int errcap) {
+    std::unique_ptr<float, dw_wino::AlignedFree> t(dw_wino::aligned_floats(static_cast<size_t>(K) * C * 9));
+    if (!t) {
+        std::snprintf(err, errcap, "winograd: out of memory for the turned weights (C=%d, K=%d)", C, K);
+        return -1;
+    }
+    for (int k = 0; k < K; k++)
+        for (int c = 0; c < C; c++)
+            for (int i = 0; i < 9; i++) t.get()[(static_cast<int64_t>(c) * K + k) * 9 + 8 - i] = g[(static_cast<int64_t>(k) * C + c) * 9 + i];
+    return dw_wino_pack_weights(t.get(), C, K, U, threads, err, errcap);
+}
+
+/**
+ * The weights' gradient dg (K, C, 3, 3), overwritten, of y_i = conv3×3(x_i, g) summed over {@code inputs} inputs of N
+ * images: x_i (N, h_i, w_i, C) and dy_i (N, h_i, w_i, K) contiguous channels-last floats. C a multiple of 16, K of 16.
+ * Returns 0, or -1 with a message in err.
+ */
+inline int dw_wino_conv3x3_grad_weight(int inputs, const int64_t* x, const int64_t* dy, const int* h, const int* w,
+                                       int N, int C, int K, float* dg, int threads, char* err, int errcap) {
+    using namespace dw_wino;
+    if (threads < 1) threads = 1;
+    if (inputs < 1 || inputs > 64 || K % 16 != 0 || C % C_BLOCK != 0 || N < 1) {
+        std::snprintf(err, errcap, "winograd grad: %d inputs (1..64), K=%d (multiple of 16), C=%d (multiple of 16), N=%d",
+                      inputs, K, C, N);
+        return -1;
+    }
+    const TileMap map = tile_map(inputs, h, w, N);
+    const int64_t tiles = map.first[inputs];
+    // Tiles go through in super-chunks so that their transforms (36 (C + K) floats each) stay under ~64 MB; the
+    // buffers are kept for the next call (training calls this with the same shapes every step: no page faults).
+    int64_t sc = (16LL << 20) / (36LL * (C + K)) / 24 * 24;
+    sc = sc < 24 ? 24 : sc;
+    const int super_chunk = static_cast<int>(sc < tiles ? sc : tiles);
+    const int rows = (super_chunk + TILE_GROUP - 1) / TILE_GROUP * TILE_GROUP;
+    std::lock_guard<std::mutex> lock(grad_scratch_mutex());
+    float* V = grad_scratch(0, 36LL * rows * C);
+    float* dM = grad_scratch(1, 36LL * super_chunk * K + 8);   // + slack for the last block's reads
+    float* dU = grad_scratch(2, 36LL * K * C);
+    if (!V || !dM || !dU) {
+        std::snprintf(err, errcap, "winograd grad: out of memory for the transformed tiles (C=%d, K=%d)", C, K);
+        return -1;
+    }
+    const float* const* xs = reinterpret_cast<const float* const*>(x);
+    const float* const* dys = reinterpret_cast<const float* const*>(dy);
+    const int cb_n = C / C_BLOCK;
+    for (int64_t s0 = 0; s0 < tiles; s0 += super_chunk) {
+        const int T = static_cast<int>(tiles - s0 < super_chunk ? tiles - s0 : super_chunk);
+        const int64_t vplane = static_cast<int64_t>(rows) * C, mplane = static_cast<int64_t>(T) * K;
+        const int pieces = (T + 23) / 24;   // 24 tiles, a whole number of input_transform's row groups
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+        for (int p = 0; p < pieces; p++) {
+            const int j0 = p * 24, count = T - j0 < 24 ? T - j0 : 24;
+            input_transform(map, xs, C, s0 + j0, count, vplane, V + static_cast<int64_t>(j0) * C);
+            grad_output_transform(map, dys, K, s0 + j0, count, j0, mplane, dM);
+        }
+        const bool accumulate = s0 > 0;
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+        for (int item = 0; item < 36 * cb_n; item++) {
+            const int xi = item / cb_n, cb = item % cb_n;
+            contract_grad(dM + xi * mplane, V + xi * vplane, T, K, C, cb, accumulate, dU + static_cast<int64_t>(xi) * K * C);
+        }
+    }
+    // dg = Gᵀ dU G for every (k, c).
+    static const float G[6][3] = {{1 / 4.0f, 0, 0}, {-1 / 6.0f, -1 / 6.0f, -1 / 6.0f}, {-1 / 6.0f, 1 / 6.0f, -1 / 6.0f},
+                                  {1 / 24.0f, 1 / 12.0f, 1 / 6.0f}, {1 / 24.0f, -1 / 12.0f, 1 / 6.0f}, {0, 0, 1}};
+    const float* u = dU;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int k = 0; k < K; k++) {
+        for (int c = 0; c < C; c++) {
+            float t[6][3];
+            for (int a = 0; a < 6; a++) {
+                for (int j = 0; j < 3; j++) {
+                    float acc = 0;
+                    for (int b = 0; b < 6; b++) acc += u[(static_cast<int64_t>(a * 6 + b) * K + k) * C + c] * G[b][j];
+                    t[a][j] = acc;
+                }
+            }
+            float* out = dg + (static_cast<int64_t>(k) * C + c) * 9;
+            for (int i = 0; i < 3; i++) {
+                for (int j = 0; j < 3; j++) {
+                    float acc = 0;
+                    for (int a = 0; a < 6; a++) acc += G[a][i] * t[a][j];
+                    out[i * 3 + j] = acc;
+                }
+            }
+        }
     }
     return 0;
 }

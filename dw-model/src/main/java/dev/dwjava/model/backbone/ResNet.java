@@ -10,6 +10,7 @@ import dev.dwjava.model.nn.FrozenBatchNorm2d;
 import dev.dwjava.model.nn.Indexed;
 import dev.dwjava.model.nn.Init;
 import dev.dwjava.model.nn.Layer;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -36,6 +37,7 @@ public final class ResNet extends Layer {
 
     /** @param dcn DCNv2 as the 3×3 conv of every bottleneck of stages c3–c5 (layer2..4); ResNet-50/101 only */
     private final boolean dcn;
+    private final int frozenStages;
 
     public ResNet(int depth, int baseWidth, int frozenStages, boolean dcn) {
         this.dcn = dcn;
@@ -71,6 +73,7 @@ public final class ResNet extends Layer {
         for (Conv2d conv : convs()) {
             Init.kaimingNormalFanOut(conv);
         }
+        this.frozenStages = frozenStages;
         freeze(frozenStages);
     }
 
@@ -123,20 +126,38 @@ public final class ResNet extends Layer {
             return forwardOnednn(x);
         }
         List<Tensor> out = new ArrayList<>();
-        try (TensorScope scope = TensorScope.open()) {
-            h = scope.handOut(torch.max_pool2d(conv1.forward(h, bn1).relu_(), new long[] {3, 3}, new long[] {2, 2},
-                    new long[] {1, 1}, new long[] {1, 1}, false));
-        }
-        for (int s = 0; s < 4; s++) {
-            // One scope per stage: the block temporaries are released as soon as the stage output exists.
-            try (TensorScope scope = TensorScope.open()) {
-                for (ResidualBlock block : stages.get(s).items()) {
-                    h = block.forward(h);
-                }
-                h = scope.handOut(h);
+        // Training: the frozen stem and stages need no autograd when the input needs none (images never do), so they
+        // run as inference does (norms folded, Winograd where it applies); the trainable stages get NCHW as before.
+        boolean frozenAsInference = frozenStages > 0 && org.bytedeco.pytorch.GradMode.is_enabled() && !x.requires_grad();
+        NoGradGuard noGrad = frozenAsInference ? new NoGradGuard() : null;
+        try {
+            if (frozenAsInference && x.is_cpu() && WinogradConv.available()) {
+                h = x.contiguous(torch.MemoryFormat.ChannelsLast);
             }
-            if (s >= 1) {
-                out.add(h);
+            try (TensorScope scope = TensorScope.open()) {
+                h = scope.handOut(torch.max_pool2d(conv1.forward(h, bn1).relu_(), new long[] {3, 3}, new long[] {2, 2},
+                        new long[] {1, 1}, new long[] {1, 1}, false));
+            }
+            for (int s = 0; s < 4; s++) {
+                if (noGrad != null && s == frozenStages) {
+                    noGrad.close();
+                    noGrad = null;
+                    h = h.contiguous();
+                }
+                // One scope per stage: the block temporaries are released as soon as the stage output exists.
+                try (TensorScope scope = TensorScope.open()) {
+                    for (ResidualBlock block : stages.get(s).items()) {
+                        h = block.forward(h);
+                    }
+                    h = scope.handOut(h);
+                }
+                if (s >= 1) {
+                    out.add(h);
+                }
+            }
+        } finally {
+            if (noGrad != null) {
+                noGrad.close();
             }
         }
         return out;

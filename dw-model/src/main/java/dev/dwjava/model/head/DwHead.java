@@ -14,6 +14,7 @@ import dev.dwjava.model.nn.Init;
 import dev.dwjava.model.nn.Layer;
 import dev.dwjava.model.nn.Scale;
 import dev.dwjava.model.nn.WinogradConv;
+import dev.dwjava.model.nn.WinogradTape;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -116,6 +117,10 @@ public final class DwHead extends Layer {
         if (first.conv != null && WinogradConv.applies(first.conv, features.get(0))) {
             return forwardLevelsTogether(features);
         }
+        WinogradTape tape = WinogradTape.active();
+        if (tape != null && first.conv != null && tape.records(first.conv, features.get(0))) {
+            return forwardRecorded(features, tape);
+        }
         List<LevelOutput> out = new ArrayList<>();
         for (int l = 0; l < features.size(); l++) {
             // One scope per level: tower activations are released once the level's three outputs exist
@@ -150,6 +155,38 @@ public final class DwHead extends Layer {
             release(cls);
             release(reg);
         }
+    }
+
+    /**
+     * CPU training under a {@link WinogradTape}: the towers' plain convs and conv_cls run as Winograd convolutions
+     * over all levels at once, their gradients computed when the tape's backward runs; the rest is autograd's. The
+     * tape's contract holds: each recorded conv reads the previous GroupNorm + ReLU, or the FPN level, which only the
+     * two towers read.
+     */
+    private HeadOutputs forwardRecorded(List<Tensor> features, WinogradTape tape) {
+        List<Tensor> cls = towerRecorded(clsConvs, features, tape), reg = towerRecorded(regConvs, features, tape);
+        List<Tensor> clsLogits = tape.records(convCls, cls.get(0)) ? tape.forward(convCls, cls) : convCls.forward(cls);
+        List<LevelOutput> out = new ArrayList<>();
+        for (int l = 0; l < features.size(); l++) {
+            out.add(regressionOutputs(reg.get(l), clsLogits.get(l), l));
+        }
+        return new HeadOutputs(out);
+    }
+
+    private static List<Tensor> towerRecorded(Indexed<ConvModule> tower, List<Tensor> features, WinogradTape tape) {
+        List<Tensor> h = features;
+        for (ConvModule m : tower.items()) {
+            if (m.conv != null && tape.records(m.conv, h.get(0))) {
+                List<Tensor> next = new ArrayList<>(h.size());
+                for (Tensor y : tape.forward(m.conv, h)) {
+                    next.add(m.normalize(y));
+                }
+                h = next;
+            } else {
+                h = m.forward(h);   // a DCNv2 conv: autograd's
+            }
+        }
+        return h;
     }
 
     /** The tower over all levels; the result holds one reference per tensor for the caller to {@link #release}. */

@@ -27,6 +27,11 @@ public final class ConvModule extends Layer {
         this.gn = gn == null ? null : child("gn", gn);
     }
 
+    /** GroupNorm + ReLU of this module's conv output {@code h} (h itself without a norm). */
+    public Tensor normalize(Tensor h) {
+        return gn == null ? h : gn.forward(h).relu_();
+    }
+
     /** conv, then GroupNorm + ReLU when present. */
     public Tensor forward(Tensor x) {
         Tensor h = conv != null ? conv.forward(x) : deformConv.forward(x);

@@ -60,11 +60,106 @@ public final class WinogradConv {
 
     /** Whether {@code conv} on {@code x} runs here rather than in libtorch. */
     public static boolean applies(Conv2d conv, Tensor x) {
+        return fits(conv, x) && !GradMode.is_enabled();
+    }
+
+    /**
+     * Whether {@code conv} on {@code x} can also train here, its gradients computed by {@link #gradInput} and
+     * {@link #gradWeight} (as {@link WinogradTape} does): as {@link #applies} but under autograd, with input channels a
+     * multiple of 16.
+     */
+    public static boolean trainable(Conv2d conv, Tensor x) {
+        return fits(conv, x) && conv.inChannels % 16 == 0;
+    }
+
+    private static boolean fits(Conv2d conv, Tensor x) {
         return available() && conv.kernel == 3 && conv.stride == 1 && conv.padding == 1 && conv.inChannels % 8 == 0
                 && conv.outChannels % 16 == 0 && x.dim() == 4 && x.is_cpu()
                 && x.scalar_type().value == torch.ScalarType.Float.value
                 && conv.weight.scalar_type().value == torch.ScalarType.Float.value && conv.weight.is_cpu()
-                && !GradMode.is_enabled() && !torch.is_autocast_enabled(torch.DeviceType.CPU);
+                && !torch.is_autocast_enabled(torch.DeviceType.CPU);
+    }
+
+    /**
+     * The gradients of the inputs of {@code conv} from those of its outputs {@code outputGrads} (any layout): the same
+     * Winograd convolution of the gradients with the weights turned over, at the same float error as the forward.
+     *
+     * @return channels-last (C-channel) gradients, one per output, in the caller's scope
+     */
+    public static List<Tensor> gradInput(Conv2d conv, List<Tensor> outputGrads) {
+        int n = outputGrads.size();
+        long images = outputGrads.get(0).size(0);
+        long[] dy = new long[n], dx = new long[n];
+        int[] h = new int[n], w = new int[n];
+        List<Tensor> keep = new ArrayList<>(n), out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Tensor g = nhwc(outputGrads.get(i), images, conv.outChannels, "output gradient " + i);
+            keep.add(g);
+            h[i] = (int) g.size(1);
+            w[i] = (int) g.size(2);
+            Tensor o = Tensors.empty(g.options(), images, h[i], w[i], conv.inChannels);
+            out.add(o.permute(0, 3, 1, 2));
+            dy[i] = g.data_ptr().address();
+            dx[i] = o.data_ptr().address();
+        }
+        Tensor g = conv.weight.detach().contiguous();
+        Tensor u = torch.empty(WinogradNative.dw_wino_packed_size(conv.outChannels, conv.inChannels));
+        byte[] err = new byte[256];
+        int threads = torch.get_num_threads();
+        check(WinogradNative.dw_wino_pack_weights_transposed(g.data_ptr().address(), conv.outChannels, conv.inChannels,
+                u.data_ptr().address(), threads, err, err.length), err);
+        check(WinogradNative.dw_wino_conv3x3(n, dy, h, w, (int) images, conv.outChannels, conv.inChannels,
+                u.data_ptr().address(), 0, dx, threads, err, err.length), err);
+        return out;
+    }
+
+    /**
+     * The gradient of the weights of {@code conv} (K, C, 3, 3), summed over its calls on {@code inputs} whose outputs
+     * got {@code outputGrads} (pairwise; any layout).
+     */
+    public static Tensor gradWeight(Conv2d conv, List<Tensor> inputs, List<Tensor> outputGrads) {
+        int n = inputs.size();
+        if (outputGrads.size() != n) {
+            throw new IllegalArgumentException("winograd grad: " + n + " inputs but " + outputGrads.size() + " gradients");
+        }
+        long images = inputs.get(0).size(0);
+        long[] x = new long[n], dy = new long[n];
+        int[] h = new int[n], w = new int[n];
+        List<Tensor> keep = new ArrayList<>(2 * n);
+        for (int i = 0; i < n; i++) {
+            Tensor xi = nhwc(inputs.get(i), images, conv.inChannels, "input " + i);
+            Tensor gi = nhwc(outputGrads.get(i), images, conv.outChannels, "output gradient " + i);
+            if (gi.size(1) != xi.size(1) || gi.size(2) != xi.size(2)) {
+                throw new IllegalArgumentException("winograd grad: output gradient " + i + " has shape "
+                        + Tensors.shapeOf(outputGrads.get(i)) + " for input " + Tensors.shapeOf(inputs.get(i)));
+            }
+            keep.add(xi);
+            keep.add(gi);
+            h[i] = (int) xi.size(1);
+            w[i] = (int) xi.size(2);
+            x[i] = xi.data_ptr().address();
+            dy[i] = gi.data_ptr().address();
+        }
+        Tensor dg = torch.empty(conv.outChannels, conv.inChannels, 3, 3);
+        byte[] err = new byte[256];
+        check(WinogradNative.dw_wino_conv3x3_grad_weight(n, x, dy, h, w, (int) images, conv.inChannels,
+                conv.outChannels, dg.data_ptr().address(), torch.get_num_threads(), err, err.length), err);
+        return dg;
+    }
+
+    /** {@code t} (N, channels, H, W) as contiguous NHWC (N, H, W, channels); no copy when it is channels-last. */
+    private static Tensor nhwc(Tensor t, long images, int channels, String what) {
+        if (t.dim() != 4 || t.size(0) != images || t.size(1) != channels) {
+            throw new IllegalArgumentException("winograd conv: " + what + " has shape " + Tensors.shapeOf(t)
+                    + ", expected (" + images + ", " + channels + ", H, W)");
+        }
+        return t.permute(0, 2, 3, 1).contiguous();
+    }
+
+    private static void check(int rc, byte[] err) {
+        if (rc != 0) {
+            throw new IllegalStateException(message(err));
+        }
     }
 
     /**

@@ -27,6 +27,20 @@ final class WinogradNative {
     static native int dw_wino_pack_weights(@Cast("const float*") long g, int k, int c, @Cast("float*") long u,
                                            int threads, @Cast("char*") byte[] err, int errCapacity);
 
+    /** Transforms weights (K, C, 3, 3) turned over into {@code u}, the convolution of the output's gradient. */
+    static native int dw_wino_pack_weights_transposed(@Cast("const float*") long g, int k, int c, @Cast("float*") long u,
+                                                      int threads, @Cast("char*") byte[] err, int errCapacity);
+
+    /**
+     * The weights' gradient (K, C, 3, 3) into {@code dg}, summed over {@code inputs} channels-last inputs ({@code x}) and
+     * their outputs' gradients ({@code dy}). 0, or −1 with a message.
+     */
+    static native int dw_wino_conv3x3_grad_weight(int inputs, @Cast("const int64_t*") long[] x,
+                                                  @Cast("const int64_t*") long[] dy, @Cast("const int*") int[] h,
+                                                  @Cast("const int*") int[] w, int n, int c, int k,
+                                                  @Cast("float*") long dg, int threads, @Cast("char*") byte[] err,
+                                                  int errCapacity);
+
     /**
      * Convolves {@code inputs} channels-last inputs of {@code n} images (addresses {@code x}, sizes {@code h} × {@code w},
      * {@code c} channels) into the outputs at {@code y} (K channels); bias address or 0. 0, or −1 with a message.

@@ -162,4 +162,38 @@ class WinogradConvTest {
             }
         }
     }
+    /**
+     * The gradients of the input and of the weights against libtorch's autograd of the float64 convolution, for
+     * several inputs of one call (sizes cut tiles at the borders, one map is smaller than a tile). The weights'
+     * gradient sums over every input and tile; its error stays at the forward's scale.
+     */
+    @Test
+    void gradientsMatchAutogradOfTheExactConvolution() {
+        int[][] cases = {{2, 16, 16}, {1, 32, 48}, {2, 64, 80}, {1, 256, 256}};
+        int[][] sizes = {{13, 21}, {3, 2}, {8, 8}, {1, 1}, {2, 1}};
+        for (int[] c : cases) {
+            Conv2d conv = conv(c[1], c[2], true, c[1] + c[2]);
+            List<Tensor> xs = new ArrayList<>(), dys = new ArrayList<>(), exactDx = new ArrayList<>();
+            Tensor w64 = conv.weight.detach().to(torch.ScalarType.Double).requires_grad_(true);
+            for (int[] hw : sizes) {
+                Tensor x = torch.randn(c[0], c[1], hw[0], hw[1]);
+                Tensor dy = torch.randn(c[0], c[2], hw[0], hw[1]);
+                Tensor x64 = x.to(torch.ScalarType.Double).requires_grad_(true);
+                Tensor y64 = torch.conv2d(x64, w64, new TensorOptional(), new long[] {1, 1}, new long[] {1, 1},
+                        new long[] {1, 1}, 1);
+                y64.mul(dy.to(torch.ScalarType.Double)).sum().backward();
+                xs.add(x.contiguous(torch.MemoryFormat.ChannelsLast));
+                dys.add(dy);
+                exactDx.add(x64.grad().to(torch.ScalarType.Float));
+            }
+            assertTrue(WinogradConv.trainable(conv, xs.get(0)), "trainable " + java.util.Arrays.toString(c));
+            List<Tensor> dx = WinogradConv.gradInput(conv, dys);
+            for (int i = 0; i < sizes.length; i++) {
+                assertTrue(dx.get(i).is_contiguous(torch.MemoryFormat.ChannelsLast), "the input gradient is channels-last");
+                assertClose(exactDx.get(i), dx.get(i), "dx " + java.util.Arrays.toString(c) + " input " + i);
+            }
+            assertClose(w64.grad().to(torch.ScalarType.Float), WinogradConv.gradWeight(conv, xs, dys),
+                    "dW " + java.util.Arrays.toString(c));
+        }
+    }
 }

@@ -14,6 +14,7 @@ import dev.dwjava.data.loader.DetectionBatch;
 import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.head.HeadOutputs;
 import dev.dwjava.model.head.LevelOutput;
+import dev.dwjava.model.nn.WinogradTape;
 import dev.dwjava.train.solver.ExpMomentumEma;
 import dev.dwjava.train.solver.LossScaler;
 import dev.dwjava.train.solver.LrSchedule;
@@ -221,7 +222,9 @@ public final class Trainer {
     /** One optimisation step on {@code batch}. */
     public StepResult step(DetectionBatch batch, int epoch, double dataMs) {
         double lr = schedule.lr(iter, epoch);
-        try (TensorScope scope = TensorScope.open()) {
+        // On the CPU the head's 3×3 convs train as Winograd convolutions recorded on the tape (WinogradTape).
+        try (TensorScope scope = TensorScope.open();
+             WinogradTape tape = model.device().cuda() ? null : WinogradTape.open()) {
             long t0 = System.nanoTime();
             HeadOutputs out;
             try (Autocast autocast = Autocast.enter(precision, model.device())) {
@@ -246,6 +249,9 @@ public final class Trainer {
             sgd.zeroGrad();
             double lossScale = scaler != null ? scaler.scale() : 0;
             (scaler != null ? scaler.scale(total) : total).backward();
+            if (tape != null) {
+                tape.backward();   // the recorded convolutions' gradients, before anything reads them
+            }
             if (gradientSync != null) {
                 gradientSync.average(sgd.params());   // (scaled gradients average as well: every rank sees an overflow)
             }
