@@ -362,15 +362,7 @@ inline int dw_wino_conv3x3(int inputs, const int64_t* x, const int* h, const int
                       inputs, K, C, N);
         return -1;
     }
-    TileMap map;
-    map.inputs = inputs;
-    map.n = N;
-    map.h = h;
-    map.w = w;
-    map.first[0] = 0;
-    for (int i = 0; i < inputs; i++) {
-        map.first[i + 1] = map.first[i] + static_cast<int64_t>(N) * ((h[i] + 3) / 4) * ((w[i] + 3) / 4);
-    }
+    const TileMap map = tile_map(inputs, h, w, N);
     const int64_t tiles = map.first[inputs];
     int64_t per = (tiles + 3LL * threads - 1) / (3LL * threads);                 // about three chunks per thread
     per = (per + TILE_GROUP - 1) / TILE_GROUP * TILE_GROUP;
