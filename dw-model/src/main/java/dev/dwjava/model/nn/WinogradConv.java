@@ -147,7 +147,10 @@ public final class WinogradConv {
         return dg;
     }
 
-    /** {@code t} (N, channels, H, W) as contiguous NHWC (N, H, W, channels); no copy when it is channels-last. */
+    /**
+     * {@code t} (N, channels, H, W) as contiguous NHWC (N, H, W, channels): permute(0, 2, 3, 1) of a channels-last
+     * tensor is already contiguous, so there is no copy then.
+     */
     private static Tensor nhwc(Tensor t, long images, int channels, String what) {
         if (t.dim() != 4 || t.size(0) != images || t.size(1) != channels) {
             throw new IllegalArgumentException("winograd conv: " + what + " has shape " + Tensors.shapeOf(t)
@@ -177,12 +180,7 @@ public final class WinogradConv {
         List<Tensor> keep = new ArrayList<>(n), out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             Tensor in = inputs.get(i);
-            if (in.size(0) != images || in.size(1) != conv.inChannels) {
-                throw new IllegalArgumentException("winograd conv: input " + i + " has shape " + Tensors.shapeOf(in)
-                        + ", expected (" + images + ", " + conv.inChannels + ", H, W)");
-            }
-            // permute(0, 2, 3, 1) of a channels-last tensor is contiguous NHWC; contiguous() is then a no-op.
-            Tensor nhwc = in.permute(0, 2, 3, 1).contiguous();
+            Tensor nhwc = nhwc(in, images, conv.inChannels, "input " + i);
             keep.add(nhwc);
             h[i] = (int) in.size(2);
             w[i] = (int) in.size(3);
