@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Used where {@link #applies} says so: inference (no autograd, no autocast) on a CPU in fp32, channels a multiple of
  * 8 in and 16 out, the native library built and a CPU with AVX2 and FMA. Elsewhere, or with the comparison switch
- * {@code -Ddw.winograd=false}, libtorch convolves. Outputs are channels-last (NHWC in memory, NCHW in shape), which the
+ * {@code -Ddw.winograd=false}, libtorch convolves. The contraction uses AVX-512 where the CPU has it
+ * ({@link #instructionSet}). Outputs are channels-last (NHWC in memory, NCHW in shape), which the
  * next such convolution reads without a copy.
  */
 public final class WinogradConv {
@@ -35,6 +36,9 @@ public final class WinogradConv {
         try {
             WinogradNative.load();
             if (WinogradNative.dw_wino_supported() == 1) {
+                if ("false".equals(System.getProperty("dw.winograd.avx512"))) {
+                    WinogradNative.dw_wino_contraction_isa(1);
+                }
                 return true;
             }
             LoggerFactory.getLogger(WinogradConv.class).info("this CPU lacks AVX2/FMA: 3x3 convolutions run in libtorch");
@@ -56,6 +60,27 @@ public final class WinogradConv {
      */
     public static void setEnabled(boolean on) {
         enabled = on;
+    }
+
+    /**
+     * The instruction set of the channel contraction (most of the time): "avx512" where the CPU has AVX-512F (16-float
+     * vectors, twice the multiply-adds per instruction), else "avx2"; "none" where this path is unavailable.
+     * {@code -Ddw.winograd.avx512=false} keeps AVX2. Both give the same bits (the same multiply-adds in the same order
+     * per output; {@code WinogradConvTest}).
+     */
+    public static String instructionSet() {
+        if (!available()) {
+            return "none";
+        }
+        return WinogradNative.dw_wino_contraction_isa(0) == 2 ? "avx512" : "avx2";
+    }
+
+    /**
+     * Asks for the AVX-512 contraction (granted where the CPU has it) or AVX2, for the whole process; for tests that
+     * compare both. Returns whether AVX-512 is in use.
+     */
+    static boolean useAvx512(boolean on) {
+        return WinogradNative.dw_wino_contraction_isa(on ? 2 : 1) == 2;
     }
 
     /** Whether {@code conv} on {@code x} runs here rather than in libtorch. */

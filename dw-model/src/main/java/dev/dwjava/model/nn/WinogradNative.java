@@ -20,6 +20,12 @@ final class WinogradNative {
     /** 1 where the CPU has AVX2 and FMA. */
     static native int dw_wino_supported();
 
+    /**
+     * The contraction's instruction set: request 1 for AVX2, 2 for AVX-512 (granted where the CPU has it), 0 to leave
+     * it; returns the one in use.
+     */
+    static native int dw_wino_contraction_isa(int request);
+
     /** Floats of the transformed weights of a K × C × 3 × 3 convolution. */
     static native long dw_wino_packed_size(int c, int k);
 

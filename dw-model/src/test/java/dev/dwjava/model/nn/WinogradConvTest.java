@@ -196,4 +196,47 @@ class WinogradConvTest {
                     "dW " + java.util.Arrays.toString(c));
         }
     }
+
+    /**
+     * The AVX-512 contraction against AVX2's: both add the same products in the same order into each output, so the
+     * forward, the input's gradient and the weights' gradient are the same bits. The shapes reach every block of both:
+     * K = 80 (two-panel and one-panel blocks), C = 80 and 48 (64-column blocks, the 16-column rest, only the rest), tile
+     * counts that leave a single group of six rows.
+     */
+    @Test
+    void avx512AndAvx2GiveTheSameBits() {
+        boolean before = "avx512".equals(WinogradConv.instructionSet());
+        assumeTrue(WinogradConv.useAvx512(true), "this CPU lacks AVX-512F: nothing to compare");
+        try {
+            int[][] cases = {{2, 16, 80, 13, 21}, {1, 80, 48, 9, 7}, {1, 48, 32, 5, 5}, {2, 256, 256, 17, 19}};
+            for (int[] c : cases) {
+                Conv2d conv = conv(c[1], c[2], true, c[3] * c[4]);
+                Tensor x = torch.randn(c[0], c[1], c[3], c[4]).contiguous(torch.MemoryFormat.ChannelsLast);
+                Tensor dy = torch.randn(c[0], c[2], c[3], c[4]);
+                WinogradConv.useAvx512(true);
+                assertEquals("avx512", WinogradConv.instructionSet());
+                Tensor[] wide = forwardAndGradients(conv, x, dy);
+                WinogradConv.useAvx512(false);
+                assertEquals("avx2", WinogradConv.instructionSet());
+                Tensor[] narrow = forwardAndGradients(conv, x, dy);
+                String[] what = {"forward", "input gradient", "weight gradient"};
+                for (int i = 0; i < what.length; i++) {
+                    assertTrue(torch.equal(wide[i], narrow[i]), what[i] + " " + java.util.Arrays.toString(c)
+                            + ": max difference " + wide[i].sub(narrow[i]).abs().max().item_double());
+                }
+                assertClose(exact(x, conv.weight, conv.bias), wide[0], "forward " + java.util.Arrays.toString(c));
+            }
+        } finally {
+            WinogradConv.useAvx512(before);
+        }
+    }
+
+    private static Tensor[] forwardAndGradients(Conv2d conv, Tensor x, Tensor dy) {
+        Tensor y;
+        try (NoGradGuard g = new NoGradGuard()) {
+            y = conv.forward(x);
+        }
+        return new Tensor[] {y, WinogradConv.gradInput(conv, List.of(dy)).get(0),
+                WinogradConv.gradWeight(conv, List.of(x), List.of(dy))};
+    }
 }
