@@ -6,6 +6,7 @@ import java.util.List;
 import dev.dwjava.model.nn.Conv2d;
 import dev.dwjava.model.nn.FrozenBatchNorm2d;
 import dev.dwjava.model.nn.ModulatedDeformConv2d;
+import dev.dwjava.model.nn.WinogradTape;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -31,7 +32,15 @@ public final class Bottleneck extends ResidualBlock {
     @Override
     public Tensor forward(Tensor x) {
         Tensor h = conv1.forward(x, bn1).relu_();
-        h = (conv2 != null ? conv2.forward(h, bn2) : bn2.forward(deformConv2.forward(h))).relu_();
+        WinogradTape tape = WinogradTape.active();
+        if (conv2 != null && tape != null && tape.records(conv2, h)) {
+            // CPU training: the 3×3 stride-1 conv by Winograd on the tape (its input, conv1's ReLU, has no other
+            // reader), its output in the input's layout; the norm after it stays autograd's, so that γ and β get
+            // their gradients.
+            h = bn2.forward(tape.forward(conv2, List.of(h), !h.is_contiguous()).get(0)).relu_();
+        } else {
+            h = (conv2 != null ? conv2.forward(h, bn2) : bn2.forward(deformConv2.forward(h))).relu_();
+        }
         h = conv3.forward(h, bn3);
         return h.add_(identity(x)).relu_();
     }

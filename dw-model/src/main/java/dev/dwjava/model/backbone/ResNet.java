@@ -6,6 +6,7 @@ import java.util.List;
 import dev.dwjava.core.runtime.TensorScope;
 import dev.dwjava.model.nn.Conv2d;
 import dev.dwjava.model.nn.WinogradConv;
+import dev.dwjava.model.nn.WinogradTape;
 import dev.dwjava.model.nn.FrozenBatchNorm2d;
 import dev.dwjava.model.nn.Indexed;
 import dev.dwjava.model.nn.Init;
@@ -127,7 +128,10 @@ public final class ResNet extends Layer {
         }
         List<Tensor> out = new ArrayList<>();
         // Training: the frozen stem and stages need no autograd when the input needs none (images never do), so they
-        // run as inference does (norms folded, Winograd where it applies); the trainable stages get NCHW as before.
+        // run as inference does (norms folded, Winograd where it applies). On the CPU the trainable stages, the FPN and
+        // the head then stay channels-last: oneDNN trains in it, and the Winograd convs recorded on the tape read and
+        // write it without a copy (the step 10% faster than with NCHW stages, 5 alternating pairs). DCN stages get
+        // NCHW, which grid_sampler gathers from.
         boolean frozenAsInference = frozenStages > 0 && org.bytedeco.pytorch.GradMode.is_enabled() && !x.requires_grad();
         NoGradGuard noGrad = frozenAsInference ? new NoGradGuard() : null;
         try {
@@ -142,12 +146,20 @@ public final class ResNet extends Layer {
                 if (noGrad != null && s == frozenStages) {
                     noGrad.close();
                     noGrad = null;
-                    h = h.contiguous();
+                    if (dcn) {
+                        h = h.contiguous();
+                    }
                 }
                 // One scope per stage: the block temporaries are released as soon as the stage output exists.
+                // Under a Winograd tape (CPU training) the graph is cut after every block, so that the blocks' 3×3
+                // convs can be recorded (WinogradTape#cut); the FPN and the next block read the cut.
+                WinogradTape tape = WinogradTape.active();
                 try (TensorScope scope = TensorScope.open()) {
                     for (ResidualBlock block : stages.get(s).items()) {
                         h = block.forward(h);
+                        if (tape != null) {
+                            h = tape.cut(h);
+                        }
                     }
                     h = scope.handOut(h);
                 }

@@ -8,6 +8,7 @@ import dev.dwjava.model.nn.ConvModule;
 import dev.dwjava.model.nn.Indexed;
 import dev.dwjava.model.nn.Init;
 import dev.dwjava.model.nn.Layer;
+import dev.dwjava.model.nn.WinogradTape;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -39,17 +40,30 @@ public final class Fpn extends Layer {
 
     /** @param c C3, C4, C5; @return P3..P7 */
     public List<Tensor> forward(List<Tensor> c) {
+        // Under a Winograd tape (CPU training) the output convs of P3–P5 are recorded on it: each level's sum is cut
+        // first, since the next level's upsampling reads it too (WinogradTape#cut).
+        WinogradTape tape = WinogradTape.active();
         Tensor l3 = lateral.get(0).forward(c.get(0));
         Tensor l4 = lateral.get(1).forward(c.get(1));
-        Tensor l5 = lateral.get(2).forward(c.get(2));
-        l4 = l4.add(torch.upsample_nearest2d(l5, new long[] {l4.size(2), l4.size(3)}));
+        Tensor l5 = cut(tape, lateral.get(2).forward(c.get(2)));
+        l4 = cut(tape, l4.add(torch.upsample_nearest2d(l5, new long[] {l4.size(2), l4.size(3)})));
         l3 = l3.add(torch.upsample_nearest2d(l4, new long[] {l3.size(2), l3.size(3)}));
         List<Tensor> p = new ArrayList<>();
-        p.add(output.get(0).forward(l3));
-        p.add(output.get(1).forward(l4));
-        p.add(output.get(2).forward(l5));
+        p.add(output(0, l3, tape));
+        p.add(output(1, l4, tape));
+        p.add(output(2, l5, tape));
         p.add(output.get(3).forward(p.get(2)));
         p.add(output.get(4).forward(p.get(3).relu()));
         return p;
+    }
+
+    private static Tensor cut(WinogradTape tape, Tensor x) {
+        return tape == null ? x : tape.cut(x);
+    }
+
+    /** Output conv {@code i} of {@code x}: recorded on the tape where it can be (the result channels-last). */
+    private Tensor output(int i, Tensor x, WinogradTape tape) {
+        Conv2d conv = output.get(i).conv;
+        return tape != null && tape.records(conv, x) ? tape.forward(conv, List.of(x)).get(0) : output.get(i).forward(x);
     }
 }
