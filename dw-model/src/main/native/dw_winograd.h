@@ -268,7 +268,8 @@ static void contract_grad(const float* dM, const float* V, int T, int K, int C, 
 
 #pragma GCC pop_options
 
-// The contractions again with 16-float vectors where the CPU has AVX-512 (they are most of the time): a register block of
+// The contractions (most of the time) and the transforms again with 16-float vectors where the CPU has AVX-512: a
+// register block of
 // 6 rows × up to 4 vectors (24 accumulators, 10 loads per 24 multiply-adds) instead of 6 × 2 with AVX2's 8-float
 // vectors. Same panels, same sums in the same order per output, so the result is the same to rounding of the order
 // of the multiply-adds across c, which is unchanged: both paths add c = 0, 1, ... into one accumulator per output.
@@ -344,6 +345,140 @@ static inline void contract_grad_block512(const float* dM, const float* V, int T
 template <int P>
 static void contract_grad512(const float* dM, const float* V, int T, int K, int C, int c0, bool accumulate, float* dU) {
     for (int k0 = 0; k0 < K; k0 += K_GROUP) contract_grad_block512<P>(dM, V, T, K, C, k0, c0, accumulate, dU);
+}
+
+// The transforms with 16-float vectors (C and K multiples of 16): the same operations per lane as the AVX2 ones above,
+// so the same bits.
+static inline void input_1d512(const __m512 d[6], __m512 r[6]) {
+    const __m512 four = _mm512_set1_ps(4.f), five = _mm512_set1_ps(5.f), two = _mm512_set1_ps(2.f);
+    __m512 t1 = _mm512_fnmadd_ps(four, d[2], d[4]);          // d4 - 4 d2
+    __m512 t2 = _mm512_fnmadd_ps(four, d[1], d[3]);          // d3 - 4 d1
+    __m512 t3 = _mm512_sub_ps(d[4], d[2]);                   // d4 - d2
+    __m512 t4 = _mm512_mul_ps(two, _mm512_sub_ps(d[3], d[1]));  // 2 (d3 - d1)
+    r[0] = _mm512_add_ps(_mm512_fnmadd_ps(five, d[2], _mm512_mul_ps(four, d[0])), d[4]);
+    r[1] = _mm512_add_ps(t1, t2);
+    r[2] = _mm512_sub_ps(t1, t2);
+    r[3] = _mm512_add_ps(t3, t4);
+    r[4] = _mm512_sub_ps(t3, t4);
+    r[5] = _mm512_add_ps(_mm512_fnmadd_ps(five, d[3], _mm512_mul_ps(four, d[1])), d[5]);
+}
+
+static inline void output_1d512(const __m512 m[6], __m512 o[4]) {
+    __m512 s12 = _mm512_add_ps(m[1], m[2]), d12 = _mm512_sub_ps(m[1], m[2]);
+    __m512 s34 = _mm512_add_ps(m[3], m[4]), d34 = _mm512_sub_ps(m[3], m[4]);
+    o[0] = _mm512_add_ps(_mm512_add_ps(m[0], s12), s34);
+    o[1] = _mm512_fmadd_ps(_mm512_set1_ps(2.f), d34, d12);
+    o[2] = _mm512_fmadd_ps(_mm512_set1_ps(4.f), s34, s12);
+    o[3] = _mm512_add_ps(_mm512_fmadd_ps(_mm512_set1_ps(8.f), d34, d12), m[5]);
+}
+
+static void input_transform512(const TileMap& map, const float* const* x, int C, int64_t t0, int count, int64_t plane,
+                            float* V) {
+    const int rows = (count + TILE_GROUP - 1) / TILE_GROUP * TILE_GROUP;
+    const __m512 zero = _mm512_setzero_ps();
+    for (int j = 0; j < rows; j++) {
+        float* vt = V + static_cast<int64_t>(j) * C;
+        if (j >= count) {
+            for (int xi = 0; xi < 36; xi++)
+                for (int c = 0; c < C; c += 16) _mm512_storeu_ps(vt + xi * plane + c, zero);
+            continue;
+        }
+        int in, img, ty, tx;
+        map.locate(t0 + j, in, img, ty, tx);
+        const int H = map.h[in], W = map.w[in];
+        const float* base = x[in] + static_cast<int64_t>(img) * H * W * C;
+        const int y0 = 4 * ty - 1, x0 = 4 * tx - 1;
+        const bool interior = y0 >= 0 && x0 >= 0 && y0 + 6 <= H && x0 + 6 <= W;
+        for (int c = 0; c < C; c += 16) {
+            __m512 d[6][6];
+            for (int a = 0; a < 6; a++) {
+                for (int b = 0; b < 6; b++) {
+                    int yy = y0 + a, xx = x0 + b;
+                    d[a][b] = interior || (yy >= 0 && yy < H && xx >= 0 && xx < W)
+                            ? _mm512_loadu_ps(base + (static_cast<int64_t>(yy) * W + xx) * C + c) : zero;
+                }
+            }
+            __m512 col[6], r[6], u[6][6];
+            for (int b = 0; b < 6; b++) {           // Bᵀ d, column by column
+                for (int a = 0; a < 6; a++) col[a] = d[a][b];
+                input_1d512(col, r);
+                for (int a = 0; a < 6; a++) u[a][b] = r[a];
+            }
+            for (int a = 0; a < 6; a++) {           // (Bᵀ d) B, row by row
+                input_1d512(u[a], r);
+                for (int b = 0; b < 6; b++) _mm512_storeu_ps(vt + (a * 6 + b) * plane + c, r[b]);
+            }
+        }
+    }
+}
+
+static void output_transform512(const TileMap& map, const float* M, int64_t mplane, int K, int64_t t0, int count,
+                             const float* bias, float* const* y) {
+    for (int j = 0; j < count; j++) {
+        int in, img, ty, tx;
+        map.locate(t0 + j, in, img, ty, tx);
+        const int H = map.h[in], W = map.w[in];
+        float* base = y[in] + static_cast<int64_t>(img) * H * W * K;
+        const int rows = H - 4 * ty < 4 ? H - 4 * ty : 4, cols = W - 4 * tx < 4 ? W - 4 * tx : 4;
+        for (int k = 0; k < K; k += 16) {
+            __m512 m[6][6], t[4][6], col[6], o[4];
+            for (int xi = 0; xi < 36; xi++)
+                m[xi / 6][xi % 6] = _mm512_loadu_ps(M + xi * mplane + static_cast<int64_t>(j) * K + k);
+            for (int b = 0; b < 6; b++) {           // Aᵀ m, column by column
+                for (int a = 0; a < 6; a++) col[a] = m[a][b];
+                output_1d512(col, o);
+                for (int a = 0; a < 4; a++) t[a][b] = o[a];
+            }
+            const __m512 bv = bias ? _mm512_loadu_ps(bias + k) : _mm512_setzero_ps();
+            for (int a = 0; a < rows; a++) {        // (Aᵀ m) A, row by row
+                output_1d512(t[a], o);
+                float* dst = base + (static_cast<int64_t>(4 * ty + a) * W + 4 * tx) * K + k;
+                for (int b = 0; b < cols; b++) _mm512_storeu_ps(dst + static_cast<int64_t>(b) * K, _mm512_add_ps(o[b], bv));
+            }
+        }
+    }
+}
+
+static inline void grad_output_1d512(const __m512 o[4], __m512 m[6]) {
+    const __m512 two = _mm512_set1_ps(2.f), four = _mm512_set1_ps(4.f), eight = _mm512_set1_ps(8.f);
+    __m512 s02 = _mm512_add_ps(o[0], o[2]), s13 = _mm512_add_ps(o[1], o[3]);
+    __m512 e = _mm512_fmadd_ps(four, o[2], o[0]);                       // o0 + 4 o2
+    __m512 f = _mm512_fmadd_ps(eight, o[3], _mm512_mul_ps(two, o[1]));  // 2 o1 + 8 o3
+    m[0] = o[0];
+    m[1] = _mm512_add_ps(s02, s13);
+    m[2] = _mm512_sub_ps(s02, s13);
+    m[3] = _mm512_add_ps(e, f);
+    m[4] = _mm512_sub_ps(e, f);
+    m[5] = o[3];
+}
+
+static void grad_output_transform512(const TileMap& map, const float* const* dy, int K, int64_t t0, int count, int j0,
+                                  int64_t plane, float* dM) {
+    const __m512 zero = _mm512_setzero_ps();
+    for (int j = 0; j < count; j++) {
+        int in, img, ty, tx;
+        map.locate(t0 + j, in, img, ty, tx);
+        const int H = map.h[in], W = map.w[in];
+        const float* base = dy[in] + static_cast<int64_t>(img) * H * W * K;
+        const int rows = H - 4 * ty < 4 ? H - 4 * ty : 4, cols = W - 4 * tx < 4 ? W - 4 * tx : 4;
+        float* mt = dM + static_cast<int64_t>(j0 + j) * K;
+        for (int k = 0; k < K; k += 16) {
+            __m512 o[4][4], col[4], m[6], t[6][4], r[6];
+            for (int a = 0; a < 4; a++)
+                for (int b = 0; b < 4; b++)
+                    o[a][b] = a < rows && b < cols
+                            ? _mm512_loadu_ps(base + (static_cast<int64_t>(4 * ty + a) * W + 4 * tx + b) * K + k) : zero;
+            for (int b = 0; b < 4; b++) {           // A dy, column by column
+                for (int a = 0; a < 4; a++) col[a] = o[a][b];
+                grad_output_1d512(col, m);
+                for (int a = 0; a < 6; a++) t[a][b] = m[a];
+            }
+            for (int a = 0; a < 6; a++) {           // (A dy) Aᵀ, row by row
+                grad_output_1d512(t[a], r);
+                for (int b = 0; b < 6; b++) _mm512_storeu_ps(mt + (a * 6 + b) * plane + k, r[b]);
+            }
+        }
+    }
 }
 
 #pragma GCC pop_options
@@ -466,6 +601,7 @@ inline int dw_wino_conv3x3(int inputs, const int64_t* x, const int* h, const int
     const TileMap map = tile_map(inputs, h, w, N);
     const int64_t tiles = map.first[inputs];
     const int isa = contraction_isa();
+    const bool wide_in = isa == 2 && C % 16 == 0;   // (the AVX-512 input transform takes 16 channels at a time)
     int64_t per = (tiles + 3LL * threads - 1) / (3LL * threads);                 // about three chunks per thread
     per = (per + TILE_GROUP - 1) / TILE_GROUP * TILE_GROUP;
     const int chunk = static_cast<int>(per < TILE_GROUP ? TILE_GROUP : per > TILE_CHUNK ? TILE_CHUNK : per);
@@ -487,12 +623,12 @@ inline int dw_wino_conv3x3(int inputs, const int64_t* x, const int* h, const int
                 const int count = static_cast<int>(tiles - t0 < chunk ? tiles - t0 : chunk);
                 const int g = (count + TILE_GROUP - 1) / TILE_GROUP;
                 const int64_t vplane = static_cast<int64_t>(g) * TILE_GROUP * C, mplane = static_cast<int64_t>(g) * TILE_GROUP * K;
-                input_transform(map, xs, C, t0, count, vplane, V.get());
+                (wide_in ? input_transform512 : input_transform)(map, xs, C, t0, count, vplane, V.get());
                 for (int xi = 0; xi < 36; xi++) {
                     (isa == 2 ? contract512 : contract)(V.get() + xi * vplane, U + static_cast<int64_t>(xi) * C * K, g, C,
                                                         K, M.get() + xi * mplane);
                 }
-                output_transform(map, M.get(), mplane, K, t0, count, bias, ys);
+                (isa == 2 ? output_transform512 : output_transform)(map, M.get(), mplane, K, t0, count, bias, ys);
             }
         }
     }
@@ -564,8 +700,8 @@ inline int dw_wino_conv3x3_grad_weight(int inputs, const int64_t* x, const int64
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
         for (int p = 0; p < pieces; p++) {
             const int j0 = p * 24, count = T - j0 < 24 ? T - j0 : 24;
-            input_transform(map, xs, C, s0 + j0, count, vplane, V + static_cast<int64_t>(j0) * C);
-            grad_output_transform(map, dys, K, s0 + j0, count, j0, mplane, dM);
+            (isa == 2 ? input_transform512 : input_transform)(map, xs, C, s0 + j0, count, vplane, V + static_cast<int64_t>(j0) * C);
+            (isa == 2 ? grad_output_transform512 : grad_output_transform)(map, dys, K, s0 + j0, count, j0, mplane, dM);
         }
         const bool accumulate = s0 > 0;
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
