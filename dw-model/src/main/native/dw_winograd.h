@@ -7,7 +7,7 @@
 // when there are few tiles, so that every thread gets about three) and runs the three steps on them alone, in buffers
 // of its own that stay in its caches:
 //   1. input transform  V[ξ][t][c] = (Bᵀ d B)[ξ]           (36 planes, 6 tiles interleaved per group of channels)
-//   2. contraction      M[ξ][t][k] = Σ_c V[ξ][t][c] U[ξ][c][k]   (36 small matrix products, our own AVX2 kernel)
+//   2. contraction      M[ξ][t][k] = Σ_c V[ξ][t][c] U[ξ][c][k]   (36 small matrix products, our own AVX2 or AVX-512 kernel)
 //   3. output transform y = Aᵀ m A + bias, cropped at the borders
 // U = G g Gᵀ is computed once per weight (dw_wino_pack_weights) in the kernel's panel order.
 //
@@ -15,7 +15,8 @@
 // over (dw_wino_pack_weights_transposed), and the gradient of the weights is Winograd's transpose
 // (dw_wino_conv3x3_grad_weight): dM = A dy Aᵀ per tile, dU[ξ] = Σ_t dM[ξ][t]ᵀ V[ξ][t], dg = Gᵀ dU G.
 //
-// The kernels need AVX2 and FMA (checked at run time: dw_wino_supported), C and K multiples of 8 and 16. Threads are
+// The kernels need AVX2 and FMA (checked at run time: dw_wino_supported; AVX-512F is used where present, the
+// transforms shared with AVX2 through dw_winograd_transforms.inc), C and K multiples of 8 and 16. Threads are
 // libtorch's OpenMP threads (libgomp is shared), so this never runs beside an idle spinning pool.
 #ifndef DW_WINOGRAD_H
 #define DW_WINOGRAD_H
@@ -44,35 +45,6 @@ inline float* aligned_floats(size_t n) {
     return static_cast<float*>(std::aligned_alloc(64, bytes));
 }
 
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-
-// Bᵀ d for one column of 6 vectors: rows of Bᵀ = [4 0 -5 0 1 0], [0 -4 -4 1 1 0], [0 4 -4 -1 1 0], [0 -2 -1 2 1 0],
-// [0 2 -1 -2 1 0], [0 4 0 -5 0 1].
-static inline void input_1d(const __m256 d[6], __m256 r[6]) {
-    const __m256 four = _mm256_set1_ps(4.f), five = _mm256_set1_ps(5.f), two = _mm256_set1_ps(2.f);
-    __m256 t1 = _mm256_fnmadd_ps(four, d[2], d[4]);          // d4 - 4 d2
-    __m256 t2 = _mm256_fnmadd_ps(four, d[1], d[3]);          // d3 - 4 d1
-    __m256 t3 = _mm256_sub_ps(d[4], d[2]);                   // d4 - d2
-    __m256 t4 = _mm256_mul_ps(two, _mm256_sub_ps(d[3], d[1]));  // 2 (d3 - d1)
-    r[0] = _mm256_add_ps(_mm256_fnmadd_ps(five, d[2], _mm256_mul_ps(four, d[0])), d[4]);
-    r[1] = _mm256_add_ps(t1, t2);
-    r[2] = _mm256_sub_ps(t1, t2);
-    r[3] = _mm256_add_ps(t3, t4);
-    r[4] = _mm256_sub_ps(t3, t4);
-    r[5] = _mm256_add_ps(_mm256_fnmadd_ps(five, d[3], _mm256_mul_ps(four, d[1])), d[5]);
-}
-
-// Aᵀ m for one column of 6 vectors: rows of Aᵀ = [1 1 1 1 1 0], [0 1 -1 2 -2 0], [0 1 1 4 4 0], [0 1 -1 8 -8 1].
-static inline void output_1d(const __m256 m[6], __m256 o[4]) {
-    __m256 s12 = _mm256_add_ps(m[1], m[2]), d12 = _mm256_sub_ps(m[1], m[2]);
-    __m256 s34 = _mm256_add_ps(m[3], m[4]), d34 = _mm256_sub_ps(m[3], m[4]);
-    o[0] = _mm256_add_ps(_mm256_add_ps(m[0], s12), s34);
-    o[1] = _mm256_fmadd_ps(_mm256_set1_ps(2.f), d34, d12);
-    o[2] = _mm256_fmadd_ps(_mm256_set1_ps(4.f), s34, s12);
-    o[3] = _mm256_add_ps(_mm256_fmadd_ps(_mm256_set1_ps(8.f), d34, d12), m[5]);
-}
-
 // Where tile t of the call's list lies: input/output number, image, tile row and column.
 struct TileMap {
     int inputs, n;
@@ -92,47 +64,18 @@ struct TileMap {
     }
 };
 
-// Step 1 for tiles [t0, t0+count): V[ξ][j][c], j the tile's place in the chunk; rows up to a whole tile group are
-// zero.
-static void input_transform(const TileMap& map, const float* const* x, int C, int64_t t0, int count, int64_t plane,
-                            float* V) {
-    const int rows = (count + TILE_GROUP - 1) / TILE_GROUP * TILE_GROUP;
-    const __m256 zero = _mm256_setzero_ps();
-    for (int j = 0; j < rows; j++) {
-        float* vt = V + static_cast<int64_t>(j) * C;
-        if (j >= count) {
-            for (int xi = 0; xi < 36; xi++)
-                for (int c = 0; c < C; c += 8) _mm256_storeu_ps(vt + xi * plane + c, zero);
-            continue;
-        }
-        int in, img, ty, tx;
-        map.locate(t0 + j, in, img, ty, tx);
-        const int H = map.h[in], W = map.w[in];
-        const float* base = x[in] + static_cast<int64_t>(img) * H * W * C;
-        const int y0 = 4 * ty - 1, x0 = 4 * tx - 1;
-        const bool interior = y0 >= 0 && x0 >= 0 && y0 + 6 <= H && x0 + 6 <= W;
-        for (int c = 0; c < C; c += 8) {
-            __m256 d[6][6];
-            for (int a = 0; a < 6; a++) {
-                for (int b = 0; b < 6; b++) {
-                    int yy = y0 + a, xx = x0 + b;
-                    d[a][b] = interior || (yy >= 0 && yy < H && xx >= 0 && xx < W)
-                            ? _mm256_loadu_ps(base + (static_cast<int64_t>(yy) * W + xx) * C + c) : zero;
-                }
-            }
-            __m256 col[6], r[6], u[6][6];
-            for (int b = 0; b < 6; b++) {           // Bᵀ d, column by column
-                for (int a = 0; a < 6; a++) col[a] = d[a][b];
-                input_1d(col, r);
-                for (int a = 0; a < 6; a++) u[a][b] = r[a];
-            }
-            for (int a = 0; a < 6; a++) {           // (Bᵀ d) B, row by row
-                input_1d(u[a], r);
-                for (int b = 0; b < 6; b++) _mm256_storeu_ps(vt + (a * 6 + b) * plane + c, r[b]);
-            }
-        }
-    }
-}
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+
+#define DW_VEC __m256
+#define DW_OP(op) _mm256_##op
+#define DW_LANES 8
+#define DW_FN(name) name
+#include "dw_winograd_transforms.inc"
+#undef DW_VEC
+#undef DW_OP
+#undef DW_LANES
+#undef DW_FN
 
 // Step 2 for one ξ: M[t][k] (groups·6 rows, K columns) = V[t][c] times the U panel (K/16 × C × 16).
 static void contract(const float* V, const float* U, int groups, int C, int K, float* M) {
@@ -159,83 +102,10 @@ static void contract(const float* V, const float* U, int groups, int C, int K, f
     }
 }
 
-// Step 3 for tiles [t0, t0+count): y = Aᵀ m A + bias for each tile, written where it lies inside its output.
-static void output_transform(const TileMap& map, const float* M, int64_t mplane, int K, int64_t t0, int count,
-                             const float* bias, float* const* y) {
-    for (int j = 0; j < count; j++) {
-        int in, img, ty, tx;
-        map.locate(t0 + j, in, img, ty, tx);
-        const int H = map.h[in], W = map.w[in];
-        float* base = y[in] + static_cast<int64_t>(img) * H * W * K;
-        const int rows = H - 4 * ty < 4 ? H - 4 * ty : 4, cols = W - 4 * tx < 4 ? W - 4 * tx : 4;
-        for (int k = 0; k < K; k += 8) {
-            __m256 m[6][6], t[4][6], col[6], o[4];
-            for (int xi = 0; xi < 36; xi++)
-                m[xi / 6][xi % 6] = _mm256_loadu_ps(M + xi * mplane + static_cast<int64_t>(j) * K + k);
-            for (int b = 0; b < 6; b++) {           // Aᵀ m, column by column
-                for (int a = 0; a < 6; a++) col[a] = m[a][b];
-                output_1d(col, o);
-                for (int a = 0; a < 4; a++) t[a][b] = o[a];
-            }
-            const __m256 bv = bias ? _mm256_loadu_ps(bias + k) : _mm256_setzero_ps();
-            for (int a = 0; a < rows; a++) {        // (Aᵀ m) A, row by row
-                output_1d(t[a], o);
-                float* dst = base + (static_cast<int64_t>(4 * ty + a) * W + 4 * tx) * K + k;
-                for (int b = 0; b < cols; b++) _mm256_storeu_ps(dst + static_cast<int64_t>(b) * K, _mm256_add_ps(o[b], bv));
-            }
-        }
-    }
-}
-
-// A dy for one column of 4 vectors (A = the transpose of Aᵀ above): the 6 rows of the output-gradient transform.
-static inline void grad_output_1d(const __m256 o[4], __m256 m[6]) {
-    const __m256 two = _mm256_set1_ps(2.f), four = _mm256_set1_ps(4.f), eight = _mm256_set1_ps(8.f);
-    __m256 s02 = _mm256_add_ps(o[0], o[2]), s13 = _mm256_add_ps(o[1], o[3]);
-    __m256 e = _mm256_fmadd_ps(four, o[2], o[0]);                       // o0 + 4 o2
-    __m256 f = _mm256_fmadd_ps(eight, o[3], _mm256_mul_ps(two, o[1]));  // 2 o1 + 8 o3
-    m[0] = o[0];
-    m[1] = _mm256_add_ps(s02, s13);
-    m[2] = _mm256_sub_ps(s02, s13);
-    m[3] = _mm256_add_ps(e, f);
-    m[4] = _mm256_sub_ps(e, f);
-    m[5] = o[3];
-}
-
 // Rows of the weight-gradient contraction's register block (output channels, broadcast) and its columns (input
 // channels, two vectors).
 constexpr int K_GROUP = 6;
 constexpr int C_BLOCK = 16;
-
-// dM = A dy Aᵀ of tiles [t0, t0+count) into dM[ξ][t][k] at tile place j0 + j (plane = T·K floats). Output positions
-// outside the image have no gradient (the forward crops them).
-static void grad_output_transform(const TileMap& map, const float* const* dy, int K, int64_t t0, int count, int j0,
-                                  int64_t plane, float* dM) {
-    const __m256 zero = _mm256_setzero_ps();
-    for (int j = 0; j < count; j++) {
-        int in, img, ty, tx;
-        map.locate(t0 + j, in, img, ty, tx);
-        const int H = map.h[in], W = map.w[in];
-        const float* base = dy[in] + static_cast<int64_t>(img) * H * W * K;
-        const int rows = H - 4 * ty < 4 ? H - 4 * ty : 4, cols = W - 4 * tx < 4 ? W - 4 * tx : 4;
-        float* mt = dM + static_cast<int64_t>(j0 + j) * K;
-        for (int k = 0; k < K; k += 8) {
-            __m256 o[4][4], col[4], m[6], t[6][4], r[6];
-            for (int a = 0; a < 4; a++)
-                for (int b = 0; b < 4; b++)
-                    o[a][b] = a < rows && b < cols
-                            ? _mm256_loadu_ps(base + (static_cast<int64_t>(4 * ty + a) * W + 4 * tx + b) * K + k) : zero;
-            for (int b = 0; b < 4; b++) {           // A dy, column by column
-                for (int a = 0; a < 4; a++) col[a] = o[a][b];
-                grad_output_1d(col, m);
-                for (int a = 0; a < 6; a++) t[a][b] = m[a];
-            }
-            for (int a = 0; a < 6; a++) {           // (A dy) Aᵀ, row by row
-                grad_output_1d(t[a], r);
-                for (int b = 0; b < 6; b++) _mm256_storeu_ps(mt + (a * 6 + b) * plane + k, r[b]);
-            }
-        }
-    }
-}
 
 // dU[k][c] (+)= Σ_t dM[t][k] V[t][c] for one ξ (dM: T × K, V: T × C rows) and one 16-column panel of C. The last
 // block of rows may read up to 5 floats past a row of dM (the buffer has slack); those rows are not stored.
@@ -275,6 +145,16 @@ static void contract_grad(const float* dM, const float* V, int T, int K, int C, 
 // of the multiply-adds across c, which is unchanged: both paths add c = 0, 1, ... into one accumulator per output.
 #pragma GCC push_options
 #pragma GCC target("avx512f,fma")
+
+#define DW_VEC __m512
+#define DW_OP(op) _mm512_##op
+#define DW_LANES 16
+#define DW_FN(name) name##512
+#include "dw_winograd_transforms.inc"
+#undef DW_VEC
+#undef DW_OP
+#undef DW_LANES
+#undef DW_FN
 
 // R rows of M (one or two tile groups) for panels [kb, kb+P): u points at panel kb, m at the rows' first, column kb·16.
 template <int R, int P>
@@ -345,140 +225,6 @@ static inline void contract_grad_block512(const float* dM, const float* V, int T
 template <int P>
 static void contract_grad512(const float* dM, const float* V, int T, int K, int C, int c0, bool accumulate, float* dU) {
     for (int k0 = 0; k0 < K; k0 += K_GROUP) contract_grad_block512<P>(dM, V, T, K, C, k0, c0, accumulate, dU);
-}
-
-// The transforms with 16-float vectors (C and K multiples of 16): the same operations per lane as the AVX2 ones above,
-// so the same bits.
-static inline void input_1d512(const __m512 d[6], __m512 r[6]) {
-    const __m512 four = _mm512_set1_ps(4.f), five = _mm512_set1_ps(5.f), two = _mm512_set1_ps(2.f);
-    __m512 t1 = _mm512_fnmadd_ps(four, d[2], d[4]);          // d4 - 4 d2
-    __m512 t2 = _mm512_fnmadd_ps(four, d[1], d[3]);          // d3 - 4 d1
-    __m512 t3 = _mm512_sub_ps(d[4], d[2]);                   // d4 - d2
-    __m512 t4 = _mm512_mul_ps(two, _mm512_sub_ps(d[3], d[1]));  // 2 (d3 - d1)
-    r[0] = _mm512_add_ps(_mm512_fnmadd_ps(five, d[2], _mm512_mul_ps(four, d[0])), d[4]);
-    r[1] = _mm512_add_ps(t1, t2);
-    r[2] = _mm512_sub_ps(t1, t2);
-    r[3] = _mm512_add_ps(t3, t4);
-    r[4] = _mm512_sub_ps(t3, t4);
-    r[5] = _mm512_add_ps(_mm512_fnmadd_ps(five, d[3], _mm512_mul_ps(four, d[1])), d[5]);
-}
-
-static inline void output_1d512(const __m512 m[6], __m512 o[4]) {
-    __m512 s12 = _mm512_add_ps(m[1], m[2]), d12 = _mm512_sub_ps(m[1], m[2]);
-    __m512 s34 = _mm512_add_ps(m[3], m[4]), d34 = _mm512_sub_ps(m[3], m[4]);
-    o[0] = _mm512_add_ps(_mm512_add_ps(m[0], s12), s34);
-    o[1] = _mm512_fmadd_ps(_mm512_set1_ps(2.f), d34, d12);
-    o[2] = _mm512_fmadd_ps(_mm512_set1_ps(4.f), s34, s12);
-    o[3] = _mm512_add_ps(_mm512_fmadd_ps(_mm512_set1_ps(8.f), d34, d12), m[5]);
-}
-
-static void input_transform512(const TileMap& map, const float* const* x, int C, int64_t t0, int count, int64_t plane,
-                            float* V) {
-    const int rows = (count + TILE_GROUP - 1) / TILE_GROUP * TILE_GROUP;
-    const __m512 zero = _mm512_setzero_ps();
-    for (int j = 0; j < rows; j++) {
-        float* vt = V + static_cast<int64_t>(j) * C;
-        if (j >= count) {
-            for (int xi = 0; xi < 36; xi++)
-                for (int c = 0; c < C; c += 16) _mm512_storeu_ps(vt + xi * plane + c, zero);
-            continue;
-        }
-        int in, img, ty, tx;
-        map.locate(t0 + j, in, img, ty, tx);
-        const int H = map.h[in], W = map.w[in];
-        const float* base = x[in] + static_cast<int64_t>(img) * H * W * C;
-        const int y0 = 4 * ty - 1, x0 = 4 * tx - 1;
-        const bool interior = y0 >= 0 && x0 >= 0 && y0 + 6 <= H && x0 + 6 <= W;
-        for (int c = 0; c < C; c += 16) {
-            __m512 d[6][6];
-            for (int a = 0; a < 6; a++) {
-                for (int b = 0; b < 6; b++) {
-                    int yy = y0 + a, xx = x0 + b;
-                    d[a][b] = interior || (yy >= 0 && yy < H && xx >= 0 && xx < W)
-                            ? _mm512_loadu_ps(base + (static_cast<int64_t>(yy) * W + xx) * C + c) : zero;
-                }
-            }
-            __m512 col[6], r[6], u[6][6];
-            for (int b = 0; b < 6; b++) {           // Bᵀ d, column by column
-                for (int a = 0; a < 6; a++) col[a] = d[a][b];
-                input_1d512(col, r);
-                for (int a = 0; a < 6; a++) u[a][b] = r[a];
-            }
-            for (int a = 0; a < 6; a++) {           // (Bᵀ d) B, row by row
-                input_1d512(u[a], r);
-                for (int b = 0; b < 6; b++) _mm512_storeu_ps(vt + (a * 6 + b) * plane + c, r[b]);
-            }
-        }
-    }
-}
-
-static void output_transform512(const TileMap& map, const float* M, int64_t mplane, int K, int64_t t0, int count,
-                             const float* bias, float* const* y) {
-    for (int j = 0; j < count; j++) {
-        int in, img, ty, tx;
-        map.locate(t0 + j, in, img, ty, tx);
-        const int H = map.h[in], W = map.w[in];
-        float* base = y[in] + static_cast<int64_t>(img) * H * W * K;
-        const int rows = H - 4 * ty < 4 ? H - 4 * ty : 4, cols = W - 4 * tx < 4 ? W - 4 * tx : 4;
-        for (int k = 0; k < K; k += 16) {
-            __m512 m[6][6], t[4][6], col[6], o[4];
-            for (int xi = 0; xi < 36; xi++)
-                m[xi / 6][xi % 6] = _mm512_loadu_ps(M + xi * mplane + static_cast<int64_t>(j) * K + k);
-            for (int b = 0; b < 6; b++) {           // Aᵀ m, column by column
-                for (int a = 0; a < 6; a++) col[a] = m[a][b];
-                output_1d512(col, o);
-                for (int a = 0; a < 4; a++) t[a][b] = o[a];
-            }
-            const __m512 bv = bias ? _mm512_loadu_ps(bias + k) : _mm512_setzero_ps();
-            for (int a = 0; a < rows; a++) {        // (Aᵀ m) A, row by row
-                output_1d512(t[a], o);
-                float* dst = base + (static_cast<int64_t>(4 * ty + a) * W + 4 * tx) * K + k;
-                for (int b = 0; b < cols; b++) _mm512_storeu_ps(dst + static_cast<int64_t>(b) * K, _mm512_add_ps(o[b], bv));
-            }
-        }
-    }
-}
-
-static inline void grad_output_1d512(const __m512 o[4], __m512 m[6]) {
-    const __m512 two = _mm512_set1_ps(2.f), four = _mm512_set1_ps(4.f), eight = _mm512_set1_ps(8.f);
-    __m512 s02 = _mm512_add_ps(o[0], o[2]), s13 = _mm512_add_ps(o[1], o[3]);
-    __m512 e = _mm512_fmadd_ps(four, o[2], o[0]);                       // o0 + 4 o2
-    __m512 f = _mm512_fmadd_ps(eight, o[3], _mm512_mul_ps(two, o[1]));  // 2 o1 + 8 o3
-    m[0] = o[0];
-    m[1] = _mm512_add_ps(s02, s13);
-    m[2] = _mm512_sub_ps(s02, s13);
-    m[3] = _mm512_add_ps(e, f);
-    m[4] = _mm512_sub_ps(e, f);
-    m[5] = o[3];
-}
-
-static void grad_output_transform512(const TileMap& map, const float* const* dy, int K, int64_t t0, int count, int j0,
-                                  int64_t plane, float* dM) {
-    const __m512 zero = _mm512_setzero_ps();
-    for (int j = 0; j < count; j++) {
-        int in, img, ty, tx;
-        map.locate(t0 + j, in, img, ty, tx);
-        const int H = map.h[in], W = map.w[in];
-        const float* base = dy[in] + static_cast<int64_t>(img) * H * W * K;
-        const int rows = H - 4 * ty < 4 ? H - 4 * ty : 4, cols = W - 4 * tx < 4 ? W - 4 * tx : 4;
-        float* mt = dM + static_cast<int64_t>(j0 + j) * K;
-        for (int k = 0; k < K; k += 16) {
-            __m512 o[4][4], col[4], m[6], t[6][4], r[6];
-            for (int a = 0; a < 4; a++)
-                for (int b = 0; b < 4; b++)
-                    o[a][b] = a < rows && b < cols
-                            ? _mm512_loadu_ps(base + (static_cast<int64_t>(4 * ty + a) * W + 4 * tx + b) * K + k) : zero;
-            for (int b = 0; b < 4; b++) {           // A dy, column by column
-                for (int a = 0; a < 4; a++) col[a] = o[a][b];
-                grad_output_1d512(col, m);
-                for (int a = 0; a < 6; a++) t[a][b] = m[a];
-            }
-            for (int a = 0; a < 6; a++) {           // (A dy) Aᵀ, row by row
-                grad_output_1d512(t[a], r);
-                for (int b = 0; b < 6; b++) _mm512_storeu_ps(mt + (a * 6 + b) * plane + k, r[b]);
-            }
-        }
-    }
 }
 
 #pragma GCC pop_options
