@@ -86,15 +86,7 @@ class DwHeadWinogradTrainingTest {
         }
         try (WinogradTape t = tape ? WinogradTape.open() : null) {
             HeadOutputs out = head.forward(features);
-            torch.manual_seed(11);
-            Tensor loss = null;
-            for (LevelOutput o : out.levels()) {
-                Tensor s = o.clsLogits().mul(torch.randn(o.clsLogits().shape())).sum()
-                        .add(o.distances().mul(torch.randn(o.distances().shape())).sum().mul(Tensors.s(0.01)))
-                        .add(o.objLogits().mul(torch.randn(o.objLogits().shape())).sum());
-                loss = loss == null ? s : loss.add(s);
-            }
-            loss.backward();
+            TestLosses.randomlyWeighted(out.levels(), 11).backward();
             if (t != null) {
                 assertEquals(dcn ? 5 : 7, t.recorded(), "recorded convolutions (the towers' plain ones, conv_cls)");
                 t.backward();

@@ -15,6 +15,7 @@ import dev.dwjava.core.tensor.Tensors;
 import dev.dwjava.model.DwDetector;
 import dev.dwjava.model.ModelConfig;
 import dev.dwjava.model.head.LevelOutput;
+import dev.dwjava.model.head.TestLosses;
 import dev.dwjava.model.weights.WeightLoader;
 import org.bytedeco.pytorch.AutoGradMode;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -110,15 +111,7 @@ class DetectorWinogradTrainingTest {
         }
         try (WinogradTape t = tape ? WinogradTape.open() : null) {
             List<LevelOutput> out = model.forward(images).levels();
-            torch.manual_seed(11);
-            Tensor loss = null;
-            for (LevelOutput o : out) {
-                Tensor s = o.clsLogits().mul(torch.randn(o.clsLogits().shape())).sum()
-                        .add(o.distances().mul(torch.randn(o.distances().shape())).sum().mul(Tensors.s(0.01)))
-                        .add(o.objLogits().mul(torch.randn(o.objLogits().shape())).sum());
-                loss = loss == null ? s : loss.add(s);
-            }
-            loss.backward();
+            TestLosses.randomlyWeighted(out, 11).backward();
             if (t != null) {
                 assertEquals(recorded, t.recorded(), "recorded convolutions");
                 assertEquals(cuts, t.cuts(), "cuts");
