@@ -138,11 +138,11 @@ static void contract_grad(const float* dM, const float* V, int T, int K, int C, 
 
 #pragma GCC pop_options
 
-// The contractions (most of the time) and the transforms again with 16-float vectors where the CPU has AVX-512: a
-// register block of
-// 6 rows × up to 4 vectors (24 accumulators, 10 loads per 24 multiply-adds) instead of 6 × 2 with AVX2's 8-float
-// vectors. Same panels, same sums in the same order per output, so the result is the same to rounding of the order
-// of the multiply-adds across c, which is unchanged: both paths add c = 0, 1, ... into one accumulator per output.
+// The contractions (most of the time) and the transforms again with 16-float vectors where the CPU has AVX-512. The
+// register blocks hold 24 accumulators where AVX2's hold 12: 12 tile rows × 2 panels for the forward, 6 output
+// channels × 4 vectors of input channels for the weight gradient. Same panels, and every output adds its products in
+// the same order (c = 0, 1, ... or t = 0, 1, ... into one accumulator) with the same multiply-adds, so the results are
+// the same bits as AVX2's.
 #pragma GCC push_options
 #pragma GCC target("avx512f,fma")
 

@@ -123,8 +123,8 @@ public final class WinogradTape implements AutoCloseable {
 
     /**
      * As {@link #forward(Conv2d, List)}, the outputs channels-last or, with {@code channelsLast} false, contiguous
-     * NCHW: for a graph around it that runs in NCHW (the backbone's), where a channels-last tensor would make the
-     * layers after it reorder, forward and backward.
+     * NCHW: for a graph around it that runs in NCHW (a backbone with no frozen stage), where a channels-last tensor
+     * would make the layers after it reorder, forward and backward.
      */
     public List<Tensor> forward(Conv2d conv, List<Tensor> inputs, boolean channelsLast) {
         if (!records(conv, inputs.get(0))) {
@@ -214,7 +214,8 @@ public final class WinogradTape implements AutoCloseable {
         List<Tensor> pendingGrads = new ArrayList<>();
         for (int e = entries.size() - 1; e >= 0; e--) {
             // One scope per entry: its gradients, the turned weights' transform and the copies are freed as soon as
-            // autograd has taken them, as its own engine frees a node's (all of them at the step's end cost 0.6 GB).
+            // autograd has taken them, as its own engine frees a node's (kept to the step's end, they raised the peak
+            // RSS of an R-50 step at batch 2 × 512² from 2.3–2.6 to 2.8–3.0 GB).
             try (TensorScope scope = TensorScope.open()) {
                 backward(e, pendingInputs, pendingGrads, scope);
             }
